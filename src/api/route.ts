@@ -1,0 +1,96 @@
+// A route is declared once — method, path, zod schemas, summary, responses, handler — and that
+// one declaration both serves the request (validating at the edge) and documents it in OpenAPI.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { invalid, unauthorized, type FieldProblem } from '../engine/errors.ts';
+import type { Engine } from '../engine/engine.ts';
+import type { Principal } from '../engine/principals.ts';
+
+export interface Reply {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface Context<B, Q, P> {
+  body: B;
+  query: Q;
+  params: P;
+  principal: Principal;
+  token: string;
+  engine: Engine;
+  request: FastifyRequest;
+  /** Aborted when the client goes away (long polls stop waiting). */
+  signal: AbortSignal;
+}
+
+export interface RouteSpec<B = unknown, Q = unknown, P = unknown> {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  /** OpenAPI-style path, e.g. `/v1/items/{id}`. */
+  path: string;
+  summary: string;
+  description?: string;
+  tag: string;
+  /** `public` routes run without a token (sign-in, the OpenAPI document). */
+  auth?: 'token' | 'public';
+  body?: z.ZodType<B>;
+  query?: z.ZodType<Q>;
+  params?: z.ZodType<P>;
+  headers?: Record<string, { description: string; required?: boolean }>;
+  responses: Record<number, { description: string; schema?: z.ZodType }>;
+  handle(ctx: Context<B, Q, P>): Promise<Reply>;
+}
+
+export function defineRoute<B = undefined, Q = undefined, P = undefined>(spec: RouteSpec<B, Q, P>): RouteSpec {
+  return spec as unknown as RouteSpec;
+}
+
+export function zodProblems(error: z.ZodError, prefix: string): FieldProblem[] {
+  return error.issues.map((i) => ({
+    path: [prefix, ...i.path.map(String)].filter(Boolean).join('.') || prefix,
+    message: i.message,
+  }));
+}
+
+function parsePart<T>(schema: z.ZodType<T> | undefined, value: unknown, part: string): T {
+  if (!schema) return undefined as T;
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw invalid(`the request ${part} is invalid`, zodProblems(parsed.error, part === 'body' ? '' : part));
+  return parsed.data;
+}
+
+export function bearerToken(request: FastifyRequest): string | null {
+  const header = request.headers.authorization;
+  if (!header) return null;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return match?.[1] ?? null;
+}
+
+export function registerRoute(app: FastifyInstance, engine: Engine, spec: RouteSpec): void {
+  app.route({
+    method: spec.method,
+    url: spec.path.replace(/\{(\w+)\}/g, ':$1'),
+    handler: async (request: FastifyRequest, reply: FastifyReply) => {
+      let principal: Principal | null = null;
+      const token = bearerToken(request);
+      if (spec.auth !== 'public') {
+        if (!token) throw unauthorized('send "Authorization: Bearer <API key or session token>"');
+        principal = await engine.auth.authenticate(engine.db, token);
+      }
+      const params = parsePart(spec.params, request.params, 'path');
+      const query = parsePart(spec.query, request.query, 'query');
+      const body = parsePart(spec.body, request.body ?? (spec.body ? {} : undefined), 'body');
+      const controller = new AbortController();
+      request.raw.once('close', () => {
+        if (!reply.sent) controller.abort();
+      });
+      const out = await spec.handle({
+        body, query, params, token: token ?? '', engine, request, signal: controller.signal,
+        principal: principal as Principal,
+      });
+      reply.code(out.status);
+      if (out.headers) reply.headers(out.headers);
+      return out.body === undefined ? reply.send() : reply.send(out.body);
+    },
+  });
+}

@@ -1,0 +1,115 @@
+import { z } from 'zod';
+import { requirePerson, visibleWorkflows } from '../../engine/principals.ts';
+import { answer, claimTask, escalate, heartbeat, release } from '../../engine/work.ts';
+import { queueDepths } from '../../store/tasks.ts';
+import { defineRoute } from '../route.ts';
+import { decisionView, itemInputView, taskView } from '../views.ts';
+import { outcomeBody } from './outcomeBody.ts';
+
+const idParam = z.object({ id: z.uuid('must be a task id (a UUID)').describe('Task id') });
+const assignment = z.number().int().min(1).describe('The assignment number the claim returned');
+const leaseSeconds = z.number().int().min(5).max(3600).optional().describe('Lease length in seconds (default 300)');
+const taskOut = z.looseObject({ id: z.string(), assignment: z.number().int(), leaseExpiresAt: z.string().nullable() });
+
+export const taskRoutes = [
+  defineRoute({
+    method: 'POST',
+    path: '/v1/tasks/claim',
+    tag: 'tasks',
+    summary: 'Claim the next task',
+    description:
+      'People only. Leases the best open task the reviewer may work (priority, then due time; skills must match; escalations only for leads) and returns it with its item. 204 when there is none.',
+    body: z.object({ workflow: z.string().min(1).max(63).optional(), queue: z.string().min(1).max(63).optional(), leaseSeconds }).strict(),
+    responses: { 200: { description: 'The claimed task and its item' }, 204: { description: 'No task is waiting' } },
+    async handle({ engine, principal, body }) {
+      const claimed = await claimTask(engine, principal, body);
+      if (!claimed) return { status: 204 };
+      const { task, item } = claimed;
+      return {
+        status: 200,
+        body: { task: taskView(task), item: { id: item.id, workflow: item.workflow, ...itemInputView(item), prediction: item.prediction, route: item.route } },
+      };
+    },
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/v1/tasks/{id}/heartbeat',
+    tag: 'tasks',
+    summary: 'Extend a lease',
+    description: '409 when the lease is no longer yours (answered, expired and reclaimed, released).',
+    params: idParam,
+    body: z.object({ assignment, leaseSeconds }).strict(),
+    responses: { 200: { description: 'The task with its new lease end', schema: taskOut } },
+    async handle({ engine, principal, params, body }) {
+      return { status: 200, body: taskView(await heartbeat(engine, principal, { taskId: params.id, ...body })) };
+    },
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/v1/tasks/{id}/release',
+    tag: 'tasks',
+    summary: 'Release a task',
+    description: 'Gives the task back to its queue unanswered (skip).',
+    params: idParam,
+    body: z.object({ assignment }).strict(),
+    responses: { 200: { description: 'The task, open again', schema: taskOut } },
+    async handle({ engine, principal, params, body }) {
+      return { status: 200, body: taskView(await release(engine, principal, { taskId: params.id, assignment: body.assignment })) };
+    },
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/v1/tasks/{id}/escalate',
+    tag: 'tasks',
+    summary: 'Escalate a task',
+    description: 'Ends your assignment and puts an escalation task in the workflow\'s lead queue.',
+    params: idParam,
+    body: z.object({ assignment, reason: z.string().max(2000).optional() }).strict(),
+    responses: { 200: { description: 'The escalated task and the new escalation task id' } },
+    async handle({ engine, principal, params, body }) {
+      const r = await escalate(engine, principal, { taskId: params.id, ...body });
+      return { status: 200, body: { task: taskView(r.task), escalationTaskId: r.escalationId } };
+    },
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/v1/tasks/{id}/answer',
+    tag: 'tasks',
+    summary: 'Answer a task',
+    description:
+      'Records the answer for your assignment and settles what it can: a decision, a consensus (or an escalation when reviewers disagree), an audit result. A second answer on the same assignment, or one on a lost lease, is refused with 409.',
+    params: idParam,
+    body: outcomeBody
+      .extend({
+        assignment,
+        note: z.string().max(5000).optional(),
+        timeSpentMs: z.number().int().min(0).max(86_400_000).optional().describe('Time the reviewer spent, in milliseconds'),
+      })
+      .strict(),
+    responses: { 200: { description: 'The answered task, and the decision if one was made' } },
+    async handle({ engine, principal, params, body }) {
+      const { assignment: a, note, timeSpentMs, ...outcome } = body;
+      const r = await answer(engine, principal, { taskId: params.id, assignment: a, outcome, note, timeSpentMs });
+      return {
+        status: 200,
+        body: { task: taskView(r.task), outcome: r.outcome, decision: r.decision ? decisionView(r.decision) : null, escalationTaskId: r.escalationId },
+      };
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/v1/queues',
+    tag: 'tasks',
+    summary: 'List queue depths',
+    description: 'Open and leased tasks per workflow and queue, with the oldest due time, for the workflows the caller works.',
+    responses: { 200: { description: 'Queue depths' } },
+    async handle({ engine, principal }) {
+      requirePerson(principal);
+      const rows = await queueDepths(engine.db, visibleWorkflows(principal));
+      return {
+        status: 200,
+        body: { queues: rows.map((q) => ({ workflow: q.workflow, queue: q.queue, open: q.open, leased: q.leased, oldestDueAt: q.oldest_due_at?.toISOString() ?? null })) },
+      };
+    },
+  }),
+];

@@ -1,0 +1,72 @@
+// The HTTP edge: Fastify with the routes, body limit, per-key rate limit, and every error
+// answered as application/problem+json.
+import { createHash } from 'node:crypto';
+import Fastify, { type FastifyInstance } from 'fastify';
+import rateLimit from '@fastify/rate-limit';
+import type { Engine } from '../engine/engine.ts';
+import { buildOpenApi } from './openapi.ts';
+import { toProblem } from './problem.ts';
+import { bearerToken, defineRoute, registerRoute, type RouteSpec } from './route.ts';
+import { itemRoutes } from './routes/items.ts';
+import { peopleRoutes } from './routes/people.ts';
+import { taskRoutes } from './routes/tasks.ts';
+import { workflowRoutes } from './routes/workflows.ts';
+import { version } from '../version.ts';
+
+export interface ServerOptions {
+  /** Largest request body in bytes (default 256 KiB). */
+  bodyLimit?: number;
+  /** Requests per minute per API key or session (per address when anonymous); default 6000. */
+  rateLimitPerMinute?: number;
+  logger?: boolean;
+}
+
+export async function buildServer(engine: Engine, options: ServerOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    bodyLimit: options.bodyLimit ?? 256 * 1024,
+    logger: options.logger ? { level: 'warn' } : false,
+    // Proxies and load balancers in front are expected; rate limits by address use the real one.
+    trustProxy: true,
+    return503OnClosing: true,
+    forceCloseConnections: true,
+  });
+
+  app.setErrorHandler((err, request, reply) => {
+    const problem = toProblem(err, request.url);
+    if (problem.status >= 500) request.log.error({ err }, 'request failed');
+    if (problem.status === 503) reply.header('retry-after', '2');
+    reply.code(problem.status).type('application/problem+json').send(problem);
+  });
+  app.setNotFoundHandler((request, reply) => {
+    reply.code(404).type('application/problem+json').send({
+      type: 'https://tandem.dev/problems/404', title: 'Not found', status: 404,
+      detail: `no route ${request.method} ${request.url.split('?')[0]}; see /v1/openapi.json`, instance: request.url,
+    });
+  });
+
+  await app.register(rateLimit, {
+    max: options.rateLimitPerMinute ?? 6000,
+    timeWindow: 60_000,
+    keyGenerator: (request) => {
+      const token = bearerToken(request);
+      return token ? createHash('sha256').update(token).digest('base64url').slice(0, 22) : request.ip;
+    },
+  });
+
+  const routes: RouteSpec[] = [...workflowRoutes, ...itemRoutes, ...taskRoutes, ...peopleRoutes];
+  const openapi = buildOpenApi(
+    [
+      ...routes,
+      defineRoute({ method: 'GET', path: '/v1/openapi.json', tag: 'meta', auth: 'public', summary: 'OpenAPI document', responses: { 200: { description: 'This document' } }, handle: async () => ({ status: 200 }) }),
+      defineRoute({ method: 'GET', path: '/healthz', tag: 'meta', auth: 'public', summary: 'Health check', description: '200 when the database answers, else 503.', responses: { 200: { description: 'Healthy' } }, handle: async () => ({ status: 200 }) }),
+    ],
+    version,
+  );
+  for (const r of routes) registerRoute(app, engine, r);
+  app.get('/v1/openapi.json', async () => openapi);
+  app.get('/healthz', async (_request, reply) => {
+    await engine.db.query('SELECT 1');
+    return reply.send({ status: 'ok', database: engine.db.kind });
+  });
+  return app;
+}

@@ -1,0 +1,36 @@
+// Settings from the environment, with the defaults a newcomer's `npm start` needs.
+export interface Config {
+  databaseUrl: string | undefined;
+  dataDir: string;
+  host: string;
+  port: number;
+  adminKey: string | undefined;
+  leaseSeconds: number;
+  tickMs: number;
+  rateLimitPerMinute: number;
+  bodyLimit: number;
+  poolSize: number;
+}
+
+function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${name} must be a whole number from ${min} to ${max}, not "${raw}"`);
+  return n;
+}
+
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
+  return {
+    databaseUrl: env.DATABASE_URL || undefined,
+    dataDir: env.TANDEM_DATA_DIR || './.tandem/data',
+    host: env.TANDEM_HOST || '127.0.0.1',
+    port: intFrom(env, 'PORT', 3000, 0, 65535),
+    adminKey: env.TANDEM_ADMIN_KEY || undefined,
+    leaseSeconds: intFrom(env, 'TANDEM_LEASE_SECONDS', 300, 5, 86_400),
+    tickMs: intFrom(env, 'TANDEM_TICK_MS', 1000, 50, 600_000),
+    rateLimitPerMinute: intFrom(env, 'TANDEM_RATE_LIMIT', 6000, 1, 100_000_000),
+    bodyLimit: intFrom(env, 'TANDEM_BODY_LIMIT', 256 * 1024, 1024, 64 * 1024 * 1024),
+    poolSize: intFrom(env, 'TANDEM_POOL_SIZE', 10, 1, 1000),
+  };
+}

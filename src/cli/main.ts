@@ -1,0 +1,133 @@
+#!/usr/bin/env node
+// The `tandem` command. Each subcommand is a small function; errors a user can fix are printed
+// as one line, never a stack trace.
+import { parseArgs } from 'node:util';
+import { addReviewer, createApiKey } from '../engine/access.ts';
+import { openDb, type Db } from '../store/db.ts';
+import { migrate } from '../store/migrate.ts';
+import { getWorkflow } from '../store/workflows.ts';
+import { configFromEnv } from './config.ts';
+import { serve } from './serve.ts';
+
+const usage = `tandem — human-in-the-loop decisions
+
+usage:
+  tandem serve [--port N] [--host H] [--workflows FILE]... [--no-demo]
+      Serve the HTTP API (default http://127.0.0.1:3000). FILE is a JSON or YAML workflow spec
+      (or a list of them), created or updated at start.
+  tandem migrate
+      Apply the database migrations and exit.
+  tandem users add --email E [--name N] [--role reviewer|lead|admin] [--workflows a,b] [--skills x,y] [--password P]
+      Add a person; prints the password once when none is given.
+  tandem keys create --name N [--role service|admin] [--workflows a,b]
+      Create an API key; prints it once.
+
+environment:
+  DATABASE_URL         postgres://… of a Postgres server; unset: embedded PGlite in TANDEM_DATA_DIR
+  TANDEM_DATA_DIR      embedded database folder (default ./.tandem/data)
+  PORT, TANDEM_HOST    where to listen (default 3000 on 127.0.0.1)
+  TANDEM_ADMIN_KEY     a key that acts as an admin API key (scripts, tests)
+  TANDEM_LEASE_SECONDS default task lease (300); TANDEM_TICK_MS background job interval (1000)
+  TANDEM_RATE_LIMIT    requests per minute per key (6000); TANDEM_BODY_LIMIT bytes (262144)
+  TANDEM_POOL_SIZE     Postgres connections per process (10)
+`;
+
+class UsageError extends Error {}
+
+const list = (s: string | undefined) => (s ? s.split(',').map((x) => x.trim()).filter(Boolean) : []);
+
+async function withDb<T>(fn: (db: Db) => Promise<T>): Promise<T> {
+  const config = configFromEnv();
+  const db = await openDb({ url: config.databaseUrl, dataDir: config.dataDir, poolSize: 2 });
+  try {
+    await migrate(db);
+    return await fn(db);
+  } finally {
+    await db.close();
+  }
+}
+
+async function checkWorkflows(db: Db, names: string[]): Promise<void> {
+  for (const n of names) if (!(await getWorkflow(db, n))) throw new UsageError(`no workflow named "${n}"`);
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, sub, ...rest] = argv;
+  if (!command || command === 'help' || command === '--help' || command === '-h') {
+    process.stdout.write(usage);
+    return 0;
+  }
+  switch (command) {
+    case 'serve': {
+      const { values } = parseArgs({
+        args: argv.slice(1),
+        options: { port: { type: 'string' }, host: { type: 'string' }, workflows: { type: 'string', multiple: true }, 'no-demo': { type: 'boolean' } },
+        strict: true,
+      });
+      const config = configFromEnv({ ...process.env, ...(values.port ? { PORT: values.port } : {}), ...(values.host ? { TANDEM_HOST: values.host } : {}) });
+      const log = (line: string) => process.stdout.write(`${line}\n`);
+      const running = await serve(config, { workflowFiles: values.workflows ?? [], demo: !values['no-demo'], log });
+      log(`Tandem is serving on ${running.url} (${running.engine.db.kind === 'pglite' ? `embedded database in ${config.dataDir}` : 'Postgres server'}); API document: ${running.url}/v1/openapi.json`);
+      const stop = () => {
+        log('stopping…');
+        running.stop().then(() => process.exit(0), () => process.exit(1));
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      return -1;
+    }
+    case 'migrate': {
+      const applied = await withDb((db) => migrate(db));
+      process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'the database is up to date\n');
+      return 0;
+    }
+    case 'users': {
+      if (sub !== 'add') throw new UsageError('usage: tandem users add --email E [--role …]');
+      const { values } = parseArgs({
+        args: rest,
+        options: { email: { type: 'string' }, name: { type: 'string' }, role: { type: 'string' }, workflows: { type: 'string' }, skills: { type: 'string' }, password: { type: 'string' } },
+        strict: true,
+      });
+      if (!values.email) throw new UsageError('--email is required');
+      const role = values.role ?? 'reviewer';
+      if (role !== 'reviewer' && role !== 'lead' && role !== 'admin') throw new UsageError('--role must be reviewer, lead or admin');
+      if (values.password !== undefined && values.password.length < 8) throw new UsageError('--password must be at least 8 characters');
+      const r = await withDb(async (db) => {
+        await checkWorkflows(db, list(values.workflows));
+        return addReviewer(db, { email: values.email!, name: values.name, role, skills: list(values.skills), workflows: list(values.workflows), password: values.password });
+      });
+      process.stdout.write(`added ${r.reviewer.email} (${r.reviewer.role})${values.password ? '' : `; password (shown once): ${r.password}`}\n`);
+      return 0;
+    }
+    case 'keys': {
+      if (sub !== 'create') throw new UsageError('usage: tandem keys create --name N [--role service|admin] [--workflows a,b]');
+      const { values } = parseArgs({ args: rest, options: { name: { type: 'string' }, role: { type: 'string' }, workflows: { type: 'string' } }, strict: true });
+      if (!values.name) throw new UsageError('--name is required');
+      const role = values.role ?? 'service';
+      if (role !== 'service' && role !== 'admin') throw new UsageError('--role must be service or admin');
+      const workflows = values.workflows ? list(values.workflows) : null;
+      const { token } = await withDb(async (db) => {
+        if (workflows) await checkWorkflows(db, workflows);
+        return createApiKey(db, { name: values.name!, role, workflows });
+      });
+      process.stdout.write(`${token}\n`);
+      process.stderr.write('this key is shown once; store it now\n');
+      return 0;
+    }
+    default:
+      throw new UsageError(`unknown command "${command}"; run tandem help`);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exitCode = code;
+  },
+  (err: unknown) => {
+    const known = err instanceof UsageError || (err instanceof Error && ('code' in err ? String((err as { code: unknown }).code).startsWith('ERR_PARSE_ARGS') : false));
+    const message = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`tandem: ${message}\n`);
+    if (!known && process.env.TANDEM_DEBUG) process.stderr.write(`${err instanceof Error ? err.stack : ''}\n`);
+    process.exitCode = known ? 2 : 1;
+  },
+);

@@ -1,0 +1,50 @@
+// Plain data shared by the core, the engine and the API. No behaviour here.
+
+/** What the machine says about an item. */
+export interface Prediction {
+  /** Probability per label; sums to about 1. Empty when the model gave nothing usable. */
+  labels: Record<string, number>;
+  /** The most probable label, or null when there is no usable prediction. */
+  label: string | null;
+  /** Probability of `label`, or null. */
+  confidence: number | null;
+  /** Top evidence, most telling first (free text from the model). */
+  explanation: string[];
+  /** Which model produced it, e.g. `none`, `http:https://scorer/v1`. */
+  model: string;
+  /** Set when the model failed: why (timeout, status, garbage). */
+  error?: string;
+}
+
+export type RouteKind = 'auto' | 'review' | 'escalate';
+
+/** One reason for a route; every route lists all that applied. */
+export type Reason =
+  | { code: 'confident'; label: string; confidence: number; threshold: number }
+  | { code: 'below_threshold'; label: string; confidence: number; threshold: number }
+  | { code: 'no_model' }
+  | { code: 'model_error'; message: string }
+  | { code: 'unknown_label'; label: string }
+  | { code: 'rule'; rule: string; name: string; action: 'review' | 'escalate' }
+  | { code: 'audit_sample'; rate: number };
+
+export interface Route {
+  route: RouteKind;
+  /** The machine's label when the route is `auto`, else its suggestion (or null). */
+  label: string | null;
+  confidence: number | null;
+  /** An automatic decision also sent to a person for audit. Always false unless route is `auto`. */
+  audit: boolean;
+  reasons: Reason[];
+  /** Task priority (higher first); the highest of the matching rules, else 0. */
+  priority: number;
+  /** Skills a reviewer needs for this item's tasks: the union of the matching rules' skills. */
+  skills: string[];
+}
+
+/** What a person gave on a task, by answer type. */
+export type Outcome =
+  | { type: 'label'; label: string }
+  | { type: 'approve'; verdict: 'approve' | 'reject' }
+  | { type: 'approve'; verdict: 'edit'; edited: Record<string, unknown> }
+  | { type: 'text'; text: string };

@@ -1,0 +1,142 @@
+// The workflow: one configured HITL process. The zod schema is the single source of truth for
+// its shape; it validates at the edge (API, workflow files) and the rest of the code trusts the type.
+import { z } from 'zod';
+import { parseRule, type Rule } from './rules.ts';
+
+export const answerTypes = ['label', 'approve', 'text'] as const;
+export type AnswerType = (typeof answerTypes)[number];
+
+const name = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'lower-case letters, digits, "-" and "_", 1 to 63 characters, starting with a letter or digit');
+
+const label = z.string().min(1).max(100);
+
+export const ruleInput = z.union([
+  z.string().min(1).max(500),
+  z.object({
+    when: z.string().min(1).max(500),
+    action: z.enum(['review', 'escalate']).default('review'),
+    name: z.string().max(100).optional(),
+    priority: z.number().int().min(-1000).max(1000).optional(),
+    skills: z.array(z.string().min(1).max(50)).max(20).optional(),
+  }),
+]);
+
+export const policySpec = z
+  .object({
+    /** Confidence at or above which the machine's label is taken without a person. */
+    threshold: z.number().min(0).max(1).default(0.9),
+    /** Per-label thresholds; a label absent here uses `threshold`. */
+    labelThresholds: z.record(z.string(), z.number().min(0).max(1)).default({}),
+    rules: z.array(ruleInput).max(100).default([]),
+    /** Share of automatic decisions also sent to a person for audit. */
+    auditRate: z.number().min(0).max(1).default(0),
+    /** Seed for audit sampling; the same seed and item key always give the same sample. */
+    seed: z.string().max(100).default('tandem'),
+  })
+  .strict();
+
+export const modelSpec = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('none') }).strict(),
+  z
+    .object({
+      type: z.literal('http'),
+      url: z.url({ protocol: /^https?$/ }),
+      timeoutMs: z.number().int().min(10).max(60_000).default(2000),
+    })
+    .strict(),
+]);
+
+export const consensusSpec = z
+  .object({
+    /** Answers from distinct reviewers needed before a human decision is made. */
+    answers: z.number().int().min(1).max(9).default(1),
+    rule: z.enum(['majority', 'unanimous']).default('majority'),
+  })
+  .strict();
+
+export const queuesSpec = z
+  .object({
+    review: name.default('review'),
+    escalation: name.default('escalation'),
+  })
+  .strict();
+
+export const workflowSpec = z
+  .object({
+    name,
+    description: z.string().max(2000).default(''),
+    answerType: z.enum(answerTypes).default('label'),
+    labels: z.array(label).max(1000).default([]),
+    /** JSON Schema (draft 2020-12 subset understood by Ajv) for the item's structured fields. */
+    inputSchema: z.record(z.string(), z.unknown()).optional(),
+    model: modelSpec.default({ type: 'none' }),
+    policy: policySpec.default(policySpec.parse({})),
+    queues: queuesSpec.default(queuesSpec.parse({})),
+    consensus: consensusSpec.default(consensusSpec.parse({})),
+    /** Time a person has to settle a task, in seconds. */
+    slaSeconds: z.number().int().min(1).max(30 * 24 * 3600).default(24 * 3600),
+  })
+  .strict()
+  .superRefine((spec, ctx) => {
+    if (spec.answerType === 'label' && spec.labels.length < 2) {
+      ctx.addIssue({ code: 'custom', path: ['labels'], message: 'a label workflow needs at least two labels' });
+    }
+    if (spec.answerType !== 'label' && spec.labels.length > 0) {
+      ctx.addIssue({ code: 'custom', path: ['labels'], message: `labels are only for answerType "label"; "${spec.answerType}" has fixed outcomes` });
+    }
+    if (new Set(spec.labels).size !== spec.labels.length) {
+      ctx.addIssue({ code: 'custom', path: ['labels'], message: 'labels must be unique' });
+    }
+    if (spec.answerType === 'text' && spec.consensus.answers > 1) {
+      ctx.addIssue({ code: 'custom', path: ['consensus', 'answers'], message: 'free-text answers cannot be put to a vote; use answers: 1' });
+    }
+    if (spec.answerType === 'text' && spec.model.type !== 'none') {
+      ctx.addIssue({ code: 'custom', path: ['model'], message: 'a text workflow has no labels for a model to score; use model type "none"' });
+    }
+    const known = new Set(outcomeLabels(spec));
+    for (const l of Object.keys(spec.policy.labelThresholds)) {
+      if (!known.has(l)) ctx.addIssue({ code: 'custom', path: ['policy', 'labelThresholds', l], message: `unknown label "${l}"` });
+    }
+    spec.policy.rules.forEach((r, i) => {
+      const parsed = parseRule(typeof r === 'string' ? r : r.when);
+      if (!parsed.ok) ctx.addIssue({ code: 'custom', path: ['policy', 'rules', i], message: parsed.error });
+    });
+    if (spec.queues.review === spec.queues.escalation) {
+      ctx.addIssue({ code: 'custom', path: ['queues'], message: 'review and escalation queues must differ' });
+    }
+  });
+
+export type WorkflowSpecInput = z.input<typeof workflowSpec>;
+export type WorkflowSpec = z.output<typeof workflowSpec>;
+export type ModelSpec = WorkflowSpec['model'];
+export type PolicySpec = WorkflowSpec['policy'];
+
+/** A rule as the policy evaluates it: parsed once when the workflow is loaded. */
+export interface CompiledRule {
+  source: string;
+  name: string;
+  action: 'review' | 'escalate';
+  priority: number;
+  skills: string[];
+  rule: Rule;
+}
+
+/** The outcomes a machine may predict and a person may choose, by answer type. */
+export function outcomeLabels(spec: Pick<WorkflowSpec, 'answerType' | 'labels'>): string[] {
+  if (spec.answerType === 'label') return spec.labels;
+  if (spec.answerType === 'approve') return ['approve', 'reject'];
+  return [];
+}
+
+export function compileRules(policy: PolicySpec): CompiledRule[] {
+  return policy.rules.map((r) => {
+    const source = typeof r === 'string' ? r : r.when;
+    const parsed = parseRule(source);
+    if (!parsed.ok) throw new Error(`invalid rule "${source}": ${parsed.error}`);
+    return typeof r === 'string'
+      ? { source, name: source, action: 'review', priority: 0, skills: [], rule: parsed.rule }
+      : { source, name: r.name ?? source, action: r.action, priority: r.priority ?? 0, skills: r.skills ?? [], rule: parsed.rule };
+  });
+}

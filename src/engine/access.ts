@@ -1,0 +1,91 @@
+// Turns a bearer token into a principal: the TANDEM_ADMIN_KEY, a person's session, or an API key.
+// Key look-ups are cached for a few seconds: a hot submit path must not pay a query per request
+// (a revoked key stops working within `cacheMs`).
+import type { Queryable } from '../store/db.ts';
+import { getApiKeyByHash, insertApiKey, type ApiKeyRow } from '../store/apiKeys.ts';
+import { getReviewerByEmail, getSessionReviewer, insertSession, deleteSession, insertReviewer, countReviewers, type Role, type ReviewerRow } from '../store/people.ts';
+import { hashPassword, hashToken, newPassword, newToken, sameSecret, verifyPassword } from './secrets.ts';
+import { invalid, unauthorized } from './errors.ts';
+import type { Principal } from './principals.ts';
+
+export interface Authenticator {
+  authenticate(db: Queryable, token: string): Promise<Principal>;
+}
+
+export function createAuthenticator(options: { adminKey?: string | undefined; cacheMs?: number }): Authenticator {
+  const cacheMs = options.cacheMs ?? 5000;
+  const cache = new Map<string, { at: number; principal: Principal }>();
+  return {
+    async authenticate(db, token) {
+      if (options.adminKey && sameSecret(token, options.adminKey)) {
+        return { kind: 'key', id: 'env', name: 'TANDEM_ADMIN_KEY', role: 'admin', workflows: null };
+      }
+      const hash = hashToken(token);
+      if (token.startsWith('tdm_sess_')) {
+        const reviewer = await getSessionReviewer(db, hash);
+        if (!reviewer) throw unauthorized('the session has expired or was signed out; sign in again');
+        return { kind: 'person', reviewer };
+      }
+      const hit = cache.get(hash);
+      if (hit && Date.now() - hit.at < cacheMs) return hit.principal;
+      const key = await getApiKeyByHash(db, hash);
+      if (!key) throw unauthorized('unknown or revoked API key');
+      const principal: Principal = { kind: 'key', id: key.id, name: key.name, role: key.role, workflows: key.workflows };
+      if (cache.size > 10_000) cache.clear();
+      cache.set(hash, { at: Date.now(), principal });
+      return principal;
+    },
+  };
+}
+
+export const sessionTtlSeconds = 12 * 3600;
+
+export async function signIn(db: Queryable, email: string, password: string): Promise<{ token: string; expiresAt: Date; reviewer: ReviewerRow }> {
+  const reviewer = await getReviewerByEmail(db, email);
+  // The same answer for an unknown account and a wrong password: no account probing.
+  if (!reviewer || !(await verifyPassword(password, reviewer.password_hash))) throw unauthorized('wrong email or password');
+  const { token, hash } = newToken('sess');
+  const expiresAt = await insertSession(db, hash, reviewer.id, sessionTtlSeconds);
+  return { token, expiresAt, reviewer };
+}
+
+export async function signOut(db: Queryable, token: string): Promise<void> {
+  await deleteSession(db, hashToken(token));
+}
+
+export async function addReviewer(
+  db: Queryable,
+  r: { email: string; name?: string; role: Role; skills?: string[]; workflows?: string[]; password?: string },
+): Promise<{ reviewer: ReviewerRow; password: string }> {
+  const password = r.password ?? newPassword();
+  const reviewer = await insertReviewer(db, {
+    email: r.email,
+    name: r.name ?? r.email,
+    role: r.role,
+    skills: r.skills ?? [],
+    workflows: r.workflows ?? [],
+    passwordHash: await hashPassword(password),
+  });
+  if (!reviewer) throw invalid(`a reviewer with email "${r.email}" exists already`, [{ path: 'email', message: 'is taken' }]);
+  return { reviewer, password };
+}
+
+export async function createApiKey(
+  db: Queryable,
+  k: { name: string; role: ApiKeyRow['role']; workflows: string[] | null },
+): Promise<{ key: ApiKeyRow; token: string }> {
+  const { token, hash, display } = newToken('key');
+  const key = await insertApiKey(db, { name: k.name, keyHash: hash, prefix: display, role: k.role, workflows: k.workflows });
+  return { key, token };
+}
+
+/** On an empty database, the first admin; returns its one-time password, or null if people exist. */
+export async function bootstrapAdmin(db: Queryable): Promise<{ email: string; password: string } | null> {
+  if ((await countReviewers(db)) > 0) return null;
+  const password = newPassword();
+  const inserted = await insertReviewer(db, {
+    email: 'admin', name: 'Administrator', role: 'admin', skills: [], workflows: [], passwordHash: await hashPassword(password),
+  });
+  // Another process starting at the same moment may have made it first: then it printed the password.
+  return inserted ? { email: 'admin', password } : null;
+}

@@ -1,0 +1,108 @@
+// What an answer settles: a person's decision, a consensus (or its failure, which escalates), a
+// lead's ruling on an escalation, or an audit that confirms or overturns the machine. Runs inside
+// the answer's transaction, with the item locked, so decisions on one item happen one at a time.
+import { randomUUID } from 'node:crypto';
+import { sameOutcome, settleConsensus } from '../core/consensus.ts';
+import type { Outcome } from '../core/types.ts';
+import { listVoteAnswers } from '../store/answers.ts';
+import type { Queryable } from '../store/db.ts';
+import { appendDecision, latestDecision, type DecisionRow, type DecisionSource } from '../store/decisions.ts';
+import { insertEvents, type NewEvent } from '../store/events.ts';
+import { lockItem, markItemDecided } from '../store/items.ts';
+import { cancelOpenTasks, insertTask, type TaskRow } from '../store/tasks.ts';
+import { conflict, notFound } from './errors.ts';
+import { actorName, requireLead, type Principal } from './principals.ts';
+import type { CompiledWorkflow } from './workflows.ts';
+
+export interface Settled {
+  decision: DecisionRow | null;
+  escalationId: string | null;
+  events: NewEvent[];
+}
+
+export async function settleAnswer(tx: Queryable, wf: CompiledWorkflow, task: TaskRow, outcome: Outcome, principal: Principal): Promise<Settled> {
+  const item = await lockItem(tx, task.item_id);
+  if (!item) throw new Error(`task ${task.id} names a missing item`);
+  const actor = actorName(principal);
+  const decide = async (source: DecisionSource, o: Outcome, reason: string): Promise<Settled> => {
+    const previous = await latestDecision(tx, item.id);
+    const decision = await appendDecision(tx, { itemId: item.id, source, outcome: o, actor, reason });
+    await markItemDecided(tx, item.id);
+    const type = previous ? 'decision.corrected' : 'decision.made';
+    return {
+      decision,
+      escalationId: null,
+      events: [{ type, workflow: wf.spec.name, itemId: item.id, payload: { version: decision.version, source, outcome: o, supersedes: previous?.id ?? null } }],
+    };
+  };
+
+  switch (task.kind) {
+    case 'review':
+      return decide('human', outcome, 'answered by a reviewer');
+    case 'escalation':
+      await cancelOpenTasks(tx, item.id, task.id);
+      return decide('lead', outcome, task.reason ?? 'escalation settled by a lead');
+    case 'audit': {
+      const machine = await latestDecision(tx, item.id);
+      if (machine && sameOutcome(machine.outcome as Outcome, outcome)) {
+        return { decision: null, escalationId: null, events: [{ type: 'audit.confirmed', workflow: wf.spec.name, itemId: item.id, taskId: task.id, payload: {} }] };
+      }
+      const settled = await decide('human', outcome, 'an audit overturned the previous decision');
+      settled.events.push({ type: 'audit.overturned', workflow: wf.spec.name, itemId: item.id, taskId: task.id, payload: { previous: machine?.outcome ?? null } });
+      return settled;
+    }
+    case 'vote': {
+      const answers = await listVoteAnswers(tx, item.id);
+      if (answers.filter((a) => a.reviewer_id === task.lease_owner).length > 1) {
+        throw conflict('you have voted on this item already; a consensus needs distinct reviewers');
+      }
+      const result = settleConsensus(answers.map((a) => a.outcome as Outcome), wf.spec.consensus.answers, wf.spec.consensus.rule);
+      if (result.status === 'pending') return { decision: null, escalationId: null, events: [] };
+      if (result.status === 'agreed') {
+        return decide('consensus', result.outcome, `${result.votes} of ${answers.length} reviewers agreed (${wf.spec.consensus.rule})`);
+      }
+      const escalationId = randomUUID();
+      await insertTask(tx, item.id, wf.spec.name, {
+        id: escalationId, queue: wf.spec.queues.escalation, kind: 'escalation', priority: task.priority, dueInSeconds: wf.spec.slaSeconds, skills: [],
+        reason: `reviewers disagreed (${wf.spec.consensus.rule} needed)`,
+      });
+      return {
+        decision: null,
+        escalationId,
+        events: [
+          { type: 'consensus.disagreed', workflow: wf.spec.name, itemId: item.id, payload: { tally: result.tally } },
+          { type: 'task.created', workflow: wf.spec.name, itemId: item.id, taskId: escalationId, payload: { kind: 'escalation', queue: wf.spec.queues.escalation } },
+        ],
+      };
+    }
+  }
+}
+
+/** A lead's correction: a new decision version that supersedes the current one; open work is cancelled. */
+export async function correctDecision(
+  db: { transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> },
+  wf: CompiledWorkflow,
+  principal: Principal,
+  itemId: string,
+  outcome: Outcome,
+  reason: string,
+): Promise<DecisionRow> {
+  requireLead(principal, wf.spec.name);
+  return db.transaction(async (tx) => {
+    const item = await lockItem(tx, itemId);
+    if (!item || item.workflow !== wf.spec.name) throw notFound(`no item ${itemId}`);
+    const previous = await latestDecision(tx, itemId);
+    const decision = await appendDecision(tx, { itemId, source: 'lead', outcome, actor: actorName(principal), reason });
+    await markItemDecided(tx, itemId);
+    const cancelled = await cancelOpenTasks(tx, itemId, '00000000-0000-0000-0000-000000000000');
+    await insertEvents(tx, [
+      {
+        type: previous ? 'decision.corrected' : 'decision.made',
+        workflow: wf.spec.name,
+        itemId,
+        payload: { version: decision.version, source: 'lead', outcome, supersedes: previous?.id ?? null, reason, cancelledTasks: cancelled },
+      },
+    ]);
+    return decision;
+  });
+}

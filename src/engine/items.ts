@@ -1,0 +1,58 @@
+// Reading an item: its whole audit trail, and its decision (waiting for it when asked to).
+import type { Prediction, Route } from '../core/types.ts';
+import { listItemAnswers, type AnswerRow } from '../store/answers.ts';
+import { latestDecision, listDecisions, type DecisionRow } from '../store/decisions.ts';
+import { listItemEvents, type EventRow } from '../store/events.ts';
+import { getItem, type ItemRow } from '../store/items.ts';
+import { listItemTasks, type TaskRow } from '../store/tasks.ts';
+import type { Engine } from './engine.ts';
+import { notFound } from './errors.ts';
+import { mayAccess, type Principal } from './principals.ts';
+
+export interface ItemHistory {
+  item: ItemRow;
+  prediction: Prediction | null;
+  route: Route;
+  tasks: TaskRow[];
+  answers: AnswerRow[];
+  decisions: DecisionRow[];
+  events: EventRow[];
+}
+
+export async function readItem(engine: Engine, principal: Principal, id: string): Promise<ItemRow> {
+  const item = await getItem(engine.db, id);
+  // An item of a workflow the caller may not see does not exist for them.
+  if (!item || !mayAccess(principal, item.workflow)) throw notFound(`no item ${id}`);
+  return item;
+}
+
+export async function itemHistory(engine: Engine, principal: Principal, id: string): Promise<ItemHistory> {
+  const item = await readItem(engine, principal, id);
+  const [tasks, answers, decisions, events] = await Promise.all([
+    listItemTasks(engine.db, id),
+    listItemAnswers(engine.db, id),
+    listDecisions(engine.db, id),
+    listItemEvents(engine.db, id),
+  ]);
+  return { item, prediction: item.prediction as Prediction | null, route: item.route as Route, tasks, answers, decisions, events };
+}
+
+/** The item's current decision; with waitMs > 0, waits up to that long for one to be made. */
+export async function awaitDecision(
+  engine: Engine,
+  principal: Principal,
+  id: string,
+  waitMs: number,
+  signal?: AbortSignal,
+): Promise<{ item: ItemRow; decision: DecisionRow | null }> {
+  const item = await readItem(engine, principal, id);
+  let decision = await latestDecision(engine.db, id);
+  const deadline = Date.now() + waitMs;
+  while (!decision && Date.now() < deadline && !signal?.aborted) {
+    // Re-read after waiting: a notification names the item, but the row is the truth, and a
+    // timed-out wait still re-checks in case the notification was missed (e.g. a reconnect).
+    await engine.waiters.wait(id, Math.min(deadline - Date.now(), 5000), signal);
+    decision = await latestDecision(engine.db, id);
+  }
+  return { item: decision ? { ...item, status: 'decided' } : item, decision };
+}

@@ -1,0 +1,45 @@
+// An answer's outcome as the workflow's answer type allows it. Checked before anything is written,
+// with a problem that names the field.
+import type { Outcome } from '../core/types.ts';
+import type { CompiledWorkflow } from './workflows.ts';
+import { invalid } from './errors.ts';
+
+export interface RawOutcome {
+  label?: string | undefined;
+  verdict?: 'approve' | 'reject' | 'edit' | undefined;
+  edited?: Record<string, unknown> | undefined;
+  text?: string | undefined;
+}
+
+export function parseOutcome(wf: CompiledWorkflow, raw: RawOutcome): Outcome {
+  switch (wf.spec.answerType) {
+    case 'label': {
+      if (raw.label === undefined) throw invalid('this workflow takes a label', [{ path: 'label', message: 'is required' }]);
+      if (!wf.labels.includes(raw.label)) {
+        throw invalid(`unknown label "${raw.label}"`, [{ path: 'label', message: `must be one of: ${wf.labels.join(', ')}` }]);
+      }
+      return { type: 'label', label: raw.label };
+    }
+    case 'approve': {
+      if (raw.verdict === undefined) throw invalid('this workflow takes a verdict', [{ path: 'verdict', message: 'is required: approve, reject or edit' }]);
+      if (raw.verdict === 'edit') {
+        if (!raw.edited) throw invalid('an edit needs the edited payload', [{ path: 'edited', message: 'is required when verdict is "edit"' }]);
+        const problems = wf.checkFields(raw.edited).map((p) => ({ ...p, path: p.path.replace(/^fields/, 'edited') }));
+        if (problems.length > 0) throw invalid('the edited payload breaks the input schema', problems);
+        return { type: 'approve', verdict: 'edit', edited: raw.edited };
+      }
+      return { type: 'approve', verdict: raw.verdict };
+    }
+    case 'text': {
+      if (raw.text === undefined || raw.text.trim() === '') throw invalid('this workflow takes a text reply', [{ path: 'text', message: 'is required and may not be blank' }]);
+      return { type: 'text', text: raw.text };
+    }
+  }
+}
+
+/** The outcome a machine decision carries for a predicted label. */
+export function machineOutcome(wf: CompiledWorkflow, label: string): Outcome {
+  return wf.spec.answerType === 'approve'
+    ? { type: 'approve', verdict: label === 'approve' ? 'approve' : 'reject' }
+    : { type: 'label', label };
+}

@@ -1,0 +1,135 @@
+// submit → validate → dedupe by idempotency key → predict → route → one write.
+import { createHash, randomUUID } from 'node:crypto';
+import { decideRoute } from '../core/policy.ts';
+import type { Route } from '../core/types.ts';
+import { predict } from '../model/index.ts';
+import type { NewEvent } from '../store/events.ts';
+import { getItemByKey, insertRoutedItem, type ItemRow, type NewMachineDecision, type NewTask } from '../store/items.ts';
+import type { Engine } from './engine.ts';
+import { forbidden, invalid, unprocessable } from './errors.ts';
+import { machineOutcome } from './outcomes.ts';
+import { mayAccess, actorName, type Principal } from './principals.ts';
+import type { CompiledWorkflow } from './workflows.ts';
+
+export interface SubmitInput {
+  workflow: string;
+  text?: string | null | undefined;
+  fields?: Record<string, unknown> | undefined;
+  metadata?: Record<string, unknown> | undefined;
+  idempotencyKey?: string | null | undefined;
+}
+
+export interface SubmitResult {
+  itemId: string;
+  /** False when the idempotency key had been used: the first submit's result is returned. */
+  created: boolean;
+  status: ItemRow['status'];
+  route: Route;
+  createdAt: Date;
+}
+
+export async function submitItem(engine: Engine, principal: Principal, input: SubmitInput): Promise<SubmitResult> {
+  if (!mayAccess(principal, input.workflow)) throw forbidden(`this key may not submit to workflow "${input.workflow}"`);
+  const wf = await engine.workflows.get(engine.db, input.workflow);
+  const text = input.text ?? null;
+  const fields = input.fields ?? {};
+  const metadata = input.metadata ?? {};
+  if (text === null && Object.keys(fields).length === 0) {
+    throw invalid('an item needs text or fields', [{ path: 'text', message: 'give text, fields, or both' }]);
+  }
+  const problems = wf.checkFields(fields);
+  if (problems.length > 0) throw invalid('the item\'s fields do not fit the workflow\'s input schema', problems);
+
+  const requestHash = createHash('sha256').update(canonicalJson({ text, fields, metadata })).digest('hex');
+  const key = input.idempotencyKey ?? null;
+  if (key !== null) {
+    const seen = await getItemByKey(engine.db, wf.spec.name, key);
+    if (seen) return replay(seen, requestHash);
+  }
+
+  const itemId = randomUUID();
+  const prediction = await predict(wf.spec.model, { workflow: wf.spec.name, text, fields, metadata, labels: wf.labels });
+  const route = decideRoute({
+    policy: wf.spec.policy,
+    rules: wf.rules,
+    labels: wf.labels,
+    prediction,
+    fields: text === null ? fields : { text, ...fields },
+    metadata,
+    itemKey: key ?? itemId,
+  });
+  const plan = planWork(wf, route, actorName(principal));
+  const inserted = await insertRoutedItem(
+    engine.db,
+    { id: itemId, workflow: wf.spec.name, idempotencyKey: key, requestHash, text, fields, metadata, prediction, route, status: plan.decision ? 'decided' : 'pending' },
+    plan.decision,
+    plan.tasks,
+    plan.events,
+  );
+  if (!inserted) {
+    // Another request with the same key won the race while this one was predicting.
+    const seen = key === null ? null : await getItemByKey(engine.db, wf.spec.name, key);
+    if (!seen) throw new Error('item insert conflicted but no item holds the key');
+    return replay(seen, requestHash);
+  }
+  return { itemId, created: true, status: plan.decision ? 'decided' : 'pending', route, createdAt: inserted.created_at };
+}
+
+function replay(seen: ItemRow, requestHash: string): SubmitResult {
+  if (seen.request_hash !== requestHash) {
+    throw unprocessable('this Idempotency-Key was used for a different request; use a new key for a new item');
+  }
+  return { itemId: seen.id, created: false, status: seen.status, route: seen.route as Route, createdAt: seen.created_at };
+}
+
+interface WorkPlan {
+  decision: NewMachineDecision | null;
+  tasks: NewTask[];
+  events: NewEvent[];
+}
+
+/** What a route makes of an item: a machine decision, human tasks, and the events that say so. */
+export function planWork(wf: CompiledWorkflow, route: Route, submitter: string): WorkPlan {
+  const { spec } = wf;
+  const events: NewEvent[] = [
+    { type: 'item.routed', workflow: spec.name, payload: { route: route.route, audit: route.audit, reasons: route.reasons, submitter } },
+  ];
+  const task = (kind: NewTask['kind'], queue: string, reason: string): NewTask => ({
+    id: randomUUID(),
+    queue,
+    kind,
+    priority: route.priority,
+    dueInSeconds: spec.slaSeconds,
+    skills: route.skills,
+    reason,
+  });
+  let decision: NewMachineDecision | null = null;
+  const tasks: NewTask[] = [];
+  if (route.route === 'auto' && route.label !== null) {
+    decision = { source: 'machine', outcome: machineOutcome(wf, route.label), actor: 'machine', reason: `confidence ${route.confidence?.toFixed(3)} met the threshold` };
+    events.push({ type: 'decision.made', workflow: spec.name, payload: { version: 1, source: 'machine', outcome: decision.outcome } });
+    if (route.audit) tasks.push(task('audit', spec.queues.review, 'sampled for audit'));
+  } else if (route.route === 'escalate') {
+    tasks.push(task('escalation', spec.queues.escalation, 'a rule escalates this item'));
+  } else if (spec.consensus.answers > 1) {
+    for (let i = 0; i < spec.consensus.answers; i++) tasks.push(task('vote', spec.queues.review, `consensus vote ${i + 1} of ${spec.consensus.answers}`));
+  } else {
+    tasks.push(task('review', spec.queues.review, 'needs a person'));
+  }
+  for (const t of tasks) {
+    events.push({ type: 'task.created', workflow: spec.name, taskId: t.id, payload: { kind: t.kind, queue: t.queue, priority: t.priority } });
+  }
+  return { decision, tasks, events };
+}
+
+/** JSON with object keys sorted, so that equal requests hash equally whatever their key order. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}

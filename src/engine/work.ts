@@ -1,0 +1,147 @@
+// A reviewer's work on tasks: claim, heartbeat, release, escalate, answer. Every change is
+// guarded by the lease (owner + assignment), so a late or duplicate request can never act twice.
+import { randomUUID } from 'node:crypto';
+import type { Outcome } from '../core/types.ts';
+import { insertAnswer } from '../store/answers.ts';
+import type { Queryable } from '../store/db.ts';
+import { insertEvents } from '../store/events.ts';
+import { getItem, type ItemRow } from '../store/items.ts';
+import { claimNextTask, closeLease, extendLease, getTask, insertTask, type Lease, type TaskRow } from '../store/tasks.ts';
+import type { DecisionRow } from '../store/decisions.ts';
+import { settleAnswer } from './decide.ts';
+import type { Engine } from './engine.ts';
+import { conflict, invalid, notFound } from './errors.ts';
+import { parseOutcome, type RawOutcome } from './outcomes.ts';
+import { isLead, mayAccess, requirePerson, visibleWorkflows, type Principal } from './principals.ts';
+
+export interface ClaimInput {
+  workflow?: string | undefined;
+  queue?: string | undefined;
+  leaseSeconds?: number | undefined;
+}
+
+export interface ClaimedTask {
+  task: TaskRow;
+  item: ItemRow;
+}
+
+export async function claimTask(engine: Engine, principal: Principal, input: ClaimInput): Promise<ClaimedTask | null> {
+  const reviewer = requirePerson(principal);
+  if (input.workflow !== undefined) {
+    if (!mayAccess(principal, input.workflow)) throw notFound(`no workflow named "${input.workflow}" that you work on`);
+    await engine.workflows.get(engine.db, input.workflow);
+  }
+  const task = await claimNextTask(engine.db, {
+    reviewerId: reviewer.id,
+    workflows: visibleWorkflows(principal),
+    workflow: input.workflow ?? null,
+    queue: input.queue ?? null,
+    skills: reviewer.skills,
+    mayTakeEscalations: isLead(principal),
+    leaseSeconds: input.leaseSeconds ?? engine.leaseSeconds,
+  });
+  if (!task) return null;
+  const item = await getItem(engine.db, task.item_id);
+  if (!item) throw new Error(`task ${task.id} names a missing item`);
+  return { task, item };
+}
+
+export interface LeaseInput {
+  taskId: string;
+  assignment: number;
+}
+
+export async function heartbeat(engine: Engine, principal: Principal, input: LeaseInput & { leaseSeconds?: number | undefined }): Promise<TaskRow> {
+  const lease = await leaseOf(engine.db, principal, input);
+  const task = await extendLease(engine.db, lease, input.leaseSeconds ?? engine.leaseSeconds);
+  return task ?? explainLostLease(engine.db, lease);
+}
+
+export async function release(engine: Engine, principal: Principal, input: LeaseInput): Promise<TaskRow> {
+  const lease = await leaseOf(engine.db, principal, input);
+  return engine.db.transaction(async (tx) => {
+    const task = await closeLease(tx, lease, 'open');
+    if (!task) return explainLostLease(tx, lease);
+    await insertEvents(tx, [{ type: 'task.released', workflow: task.workflow, itemId: task.item_id, taskId: task.id, payload: { reviewer: lease.reviewerId } }]);
+    return task;
+  });
+}
+
+export async function escalate(engine: Engine, principal: Principal, input: LeaseInput & { reason?: string | undefined }): Promise<{ task: TaskRow; escalationId: string }> {
+  const lease = await leaseOf(engine.db, principal, input);
+  const task0 = await getTask(engine.db, lease.taskId);
+  if (task0?.kind === 'escalation') throw invalid('this task is an escalation already; answer it', [{ path: 'taskId', message: 'is an escalation' }]);
+  return engine.db.transaction(async (tx) => {
+    const task = await closeLease(tx, lease, 'escalated');
+    if (!task) return explainLostLease(tx, lease);
+    const wf = await engine.workflows.get(tx, task.workflow);
+    const escalationId = randomUUID();
+    const reason = input.reason?.trim() || 'escalated by a reviewer';
+    await insertTask(tx, task.item_id, task.workflow, {
+      id: escalationId, queue: wf.spec.queues.escalation, kind: 'escalation', priority: task.priority, dueInSeconds: wf.spec.slaSeconds, skills: [], reason,
+    });
+    await insertEvents(tx, [
+      { type: 'task.escalated', workflow: task.workflow, itemId: task.item_id, taskId: task.id, payload: { reviewer: lease.reviewerId, reason, escalationTask: escalationId } },
+      { type: 'task.created', workflow: task.workflow, itemId: task.item_id, taskId: escalationId, payload: { kind: 'escalation', queue: wf.spec.queues.escalation } },
+    ]);
+    return { task, escalationId };
+  });
+}
+
+export interface AnswerInput extends LeaseInput {
+  outcome: RawOutcome;
+  note?: string | undefined;
+  timeSpentMs?: number | undefined;
+}
+
+export interface AnswerResult {
+  task: TaskRow;
+  outcome: Outcome;
+  /** The decision this answer made, if it made one (a vote may leave the item waiting for others). */
+  decision: DecisionRow | null;
+  /** Set when the answer led to an escalation (consensus disagreement). */
+  escalationId: string | null;
+}
+
+export async function answer(engine: Engine, principal: Principal, input: AnswerInput): Promise<AnswerResult> {
+  const lease = await leaseOf(engine.db, principal, input);
+  const current = await getTask(engine.db, lease.taskId);
+  if (!current) throw notFound(`no task ${lease.taskId}`);
+  const wf = await engine.workflows.get(engine.db, current.workflow);
+  const outcome = parseOutcome(wf, input.outcome);
+  return engine.db.transaction(async (tx) => {
+    const task = await closeLease(tx, lease, 'done');
+    if (!task) return explainLostLease(tx, lease);
+    await insertAnswer(tx, {
+      taskId: task.id, itemId: task.item_id, reviewerId: lease.reviewerId, assignment: lease.assignment,
+      outcome, note: input.note ?? null, timeSpentMs: input.timeSpentMs ?? null,
+    });
+    const settled = await settleAnswer(tx, wf, task, outcome, principal);
+    await insertEvents(tx, [
+      { type: 'task.answered', workflow: task.workflow, itemId: task.item_id, taskId: task.id, payload: { reviewer: lease.reviewerId, kind: task.kind, outcome } },
+      ...settled.events,
+    ]);
+    return { task, outcome, decision: settled.decision, escalationId: settled.escalationId };
+  });
+}
+
+async function leaseOf(db: Queryable, principal: Principal, input: LeaseInput): Promise<Lease> {
+  const reviewer = requirePerson(principal);
+  const task = await getTask(db, input.taskId);
+  if (!task || !mayAccess(principal, task.workflow)) throw notFound(`no task ${input.taskId}`);
+  return { taskId: task.id, reviewerId: reviewer.id, assignment: input.assignment };
+}
+
+/** Says precisely why a lease-guarded change found nothing to change. Always throws. */
+async function explainLostLease(db: Queryable, lease: Lease): Promise<never> {
+  const task = await getTask(db, lease.taskId);
+  if (!task) throw notFound(`no task ${lease.taskId}`);
+  if (task.assignment !== lease.assignment) {
+    throw conflict(`assignment ${lease.assignment} is stale: the task was claimed again (assignment ${task.assignment})`);
+  }
+  if (task.lease_owner !== lease.reviewerId && task.status === 'leased') throw conflict('the task is leased to someone else');
+  if (task.status === 'done') throw conflict('this assignment was answered already');
+  if (task.status === 'escalated') throw conflict('this assignment was escalated already');
+  if (task.status === 'cancelled') throw conflict('the task was cancelled');
+  throw conflict('the lease has ended (expired or released); claim the task again');
+}

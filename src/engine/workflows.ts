@@ -1,0 +1,110 @@
+// Workflows as the engine uses them: the stored spec, compiled once per version (rules parsed,
+// input schema compiled) and cached briefly, so a submit costs no extra query in the common case
+// while a change made by another process is seen within `cacheMs`.
+import { Ajv2020, type ValidateFunction, type ErrorObject } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
+import { compileRules, outcomeLabels, workflowSpec, type CompiledRule, type WorkflowSpec } from '../core/workflow.ts';
+import type { Queryable } from '../store/db.ts';
+import * as store from '../store/workflows.ts';
+import { conflict, invalid, notFound, type FieldProblem } from './errors.ts';
+
+export interface CompiledWorkflow {
+  spec: WorkflowSpec;
+  version: number;
+  rules: CompiledRule[];
+  /** The outcomes a prediction or an answer may name. */
+  labels: string[];
+  /** Problems with the item's fields against the input schema; empty when they fit. */
+  checkFields(fields: Record<string, unknown>): FieldProblem[];
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+const ajv = new Ajv2020({ allErrors: true, strict: false });
+(addFormats as unknown as (a: Ajv2020) => void)(ajv);
+
+export function compileWorkflow(spec: WorkflowSpec, version: number, createdAt = new Date(), updatedAt = createdAt): CompiledWorkflow {
+  let validate: ValidateFunction | null = null;
+  if (spec.inputSchema) {
+    try {
+      validate = ajv.compile(spec.inputSchema);
+    } catch (err) {
+      throw invalid('inputSchema is not a valid JSON Schema', [
+        { path: 'inputSchema', message: err instanceof Error ? err.message : String(err) },
+      ]);
+    }
+  }
+  return {
+    spec,
+    version,
+    rules: compileRules(spec.policy),
+    labels: outcomeLabels(spec),
+    checkFields: (fields) => (validate && !validate(fields) ? (validate.errors ?? []).map(fieldProblem) : []),
+    createdAt,
+    updatedAt,
+  };
+}
+
+function fieldProblem(e: ErrorObject): FieldProblem {
+  const base = e.instancePath.split('/').filter(Boolean).join('.');
+  const missing = e.keyword === 'required' ? String((e.params as { missingProperty?: string }).missingProperty ?? '') : '';
+  const path = ['fields', base, missing].filter(Boolean).join('.');
+  return { path, message: missing ? 'is required' : (e.message ?? 'is invalid') };
+}
+
+export interface WorkflowCache {
+  get(db: Queryable, name: string): Promise<CompiledWorkflow>;
+  forget(name: string): void;
+}
+
+export function createWorkflowCache(cacheMs = 1000): WorkflowCache {
+  const entries = new Map<string, { at: number; wf: CompiledWorkflow }>();
+  return {
+    async get(db, name) {
+      const hit = entries.get(name);
+      if (hit && Date.now() - hit.at < cacheMs) return hit.wf;
+      const row = await store.getWorkflow(db, name);
+      if (!row) {
+        entries.delete(name);
+        throw notFound(`no workflow named "${name}"`);
+      }
+      const wf =
+        hit && hit.wf.version === row.version
+          ? hit.wf
+          : compileWorkflow(workflowSpec.parse(row.spec), row.version, row.created_at, row.updated_at);
+      entries.set(name, { at: Date.now(), wf });
+      return wf;
+    },
+    forget(name) {
+      entries.delete(name);
+    },
+  };
+}
+
+export async function createWorkflow(db: Queryable, cache: WorkflowCache, spec: WorkflowSpec): Promise<CompiledWorkflow> {
+  compileWorkflow(spec, 1);
+  const row = await store.insertWorkflow(db, spec.name, spec);
+  if (!row) throw conflict(`a workflow named "${spec.name}" exists already; PUT /v1/workflows/${spec.name} changes it`);
+  cache.forget(spec.name);
+  return cache.get(db, spec.name);
+}
+
+export async function updateWorkflow(db: Queryable, cache: WorkflowCache, spec: WorkflowSpec): Promise<CompiledWorkflow> {
+  compileWorkflow(spec, 1);
+  const row = await store.updateWorkflow(db, spec.name, spec);
+  if (!row) throw notFound(`no workflow named "${spec.name}"`);
+  cache.forget(spec.name);
+  return cache.get(db, spec.name);
+}
+
+/** Creates the workflow, or changes it when its spec differs (workflow files at start-up). */
+export async function upsertWorkflow(db: Queryable, cache: WorkflowCache, spec: WorkflowSpec): Promise<'created' | 'updated' | 'unchanged'> {
+  const existing = await store.getWorkflow(db, spec.name);
+  if (!existing) {
+    await createWorkflow(db, cache, spec);
+    return 'created';
+  }
+  if (JSON.stringify(workflowSpec.parse(existing.spec)) === JSON.stringify(spec)) return 'unchanged';
+  await updateWorkflow(db, cache, spec);
+  return 'updated';
+}

@@ -1,0 +1,125 @@
+// One small database interface, two drivers: embedded PGlite by default, a Postgres server with
+// DATABASE_URL. Everything above this file speaks plain parametrised SQL and never asks which.
+import { mkdirSync } from 'node:fs';
+import pg from 'pg';
+import { PGlite } from '@electric-sql/pglite';
+
+export type Row = Record<string, unknown>;
+
+export interface Queryable {
+  query<T = Row>(sql: string, params?: readonly unknown[]): Promise<T[]>;
+}
+
+export interface Db extends Queryable {
+  readonly kind: 'pglite' | 'postgres';
+  /** Runs fn in one transaction; commits if it resolves, rolls back if it throws. */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /** Several statements without parameters (migrations). */
+  exec(sql: string): Promise<void>;
+  /** Calls onPayload for each NOTIFY on the channel, from any process on the same database. */
+  listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  /** postgres:// URL of a server; when absent, an embedded PGlite database. */
+  url?: string | undefined;
+  /** PGlite data folder; `memory://` for a throw-away database. */
+  dataDir?: string | undefined;
+  poolSize?: number | undefined;
+}
+
+export async function openDb(options: OpenOptions): Promise<Db> {
+  if (options.url) return openPostgres(options.url, options.poolSize ?? 10);
+  return openPglite(options.dataDir ?? './.tandem/data');
+}
+
+async function openPglite(dataDir: string): Promise<Db> {
+  if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
+  const lite = await PGlite.create(dataDir.startsWith('memory://') ? undefined : dataDir);
+  const asQueryable = (q: Pick<PGlite, 'query'>): Queryable => ({
+    async query<T = Row>(sql: string, params?: readonly unknown[]) {
+      const res = await q.query(sql, params ? [...params] : undefined);
+      return res.rows as T[];
+    },
+  });
+  const base = asQueryable(lite);
+  return {
+    kind: 'pglite',
+    query: base.query,
+    transaction: (fn) => lite.transaction((tx) => fn(asQueryable(tx))),
+    exec: async (sql) => {
+      await lite.exec(sql);
+    },
+    listen: async (channel, onPayload) => {
+      const unsubscribe = await lite.listen(channel, onPayload);
+      return unsubscribe;
+    },
+    close: () => lite.close(),
+  };
+}
+
+async function openPostgres(url: string, poolSize: number): Promise<Db> {
+  const pool = new pg.Pool({ connectionString: url, max: poolSize });
+  // An idle client that loses its server must not take the process down; the next query reconnects.
+  pool.on('error', () => {});
+  const query = async <T = Row>(sql: string, params?: readonly unknown[]): Promise<T[]> => {
+    const res = await pool.query(sql, params ? [...params] : undefined);
+    return res.rows as T[];
+  };
+  await query('SELECT 1');
+  let listener: pg.Client | null = null;
+  const handlers = new Map<string, Set<(payload: string) => void>>();
+  return {
+    kind: 'postgres',
+    query,
+    transaction: async (fn) => {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const tx: Queryable = {
+          async query<T = Row>(sql: string, params?: readonly unknown[]) {
+            const res = await client.query(sql, params ? [...params] : undefined);
+            return res.rows as T[];
+          },
+        };
+        const result = await fn(tx);
+        await client.query('COMMIT');
+        client.release();
+        return result;
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => {});
+        // A client whose connection broke mid-transaction is not given back to the pool.
+        client.release(err instanceof Error ? err : true);
+        throw err;
+      }
+    },
+    exec: async (sql) => {
+      await pool.query(sql);
+    },
+    listen: async (channel, onPayload) => {
+      if (!listener) {
+        listener = new pg.Client({ connectionString: url });
+        listener.on('error', () => {});
+        await listener.connect();
+        listener.on('notification', (msg) => {
+          for (const h of handlers.get(msg.channel) ?? []) h(msg.payload ?? '');
+        });
+      }
+      let set = handlers.get(channel);
+      if (!set) {
+        set = new Set();
+        handlers.set(channel, set);
+        await listener.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+      }
+      set.add(onPayload);
+      return async () => {
+        set.delete(onPayload);
+      };
+    },
+    close: async () => {
+      await listener?.end().catch(() => {});
+      await pool.end();
+    },
+  };
+}

@@ -1,0 +1,54 @@
+// Decisions are appended, never changed (a trigger refuses UPDATE and DELETE): a correction is a
+// new version that names the one it supersedes.
+import type { Queryable } from './db.ts';
+import { notifyDecision } from './events.ts';
+
+export type DecisionSource = 'machine' | 'human' | 'consensus' | 'lead';
+
+export interface DecisionRow {
+  id: string;
+  item_id: string;
+  version: number;
+  source: DecisionSource;
+  outcome: unknown;
+  actor: string;
+  reason: string;
+  supersedes: string | null;
+  created_at: Date;
+}
+
+const columns = `id::text AS id, item_id::text AS item_id, version, source, outcome, actor, reason,
+  supersedes::text AS supersedes, created_at`;
+
+/** Appends the item's next decision version; the caller holds the item's lock. */
+export async function appendDecision(
+  db: Queryable,
+  d: { itemId: string; source: DecisionSource; outcome: unknown; actor: string; reason: string },
+): Promise<DecisionRow> {
+  const rows = await db.query<DecisionRow>(
+    `WITH latest AS (
+       SELECT id, version FROM decisions WHERE item_id = $1::uuid ORDER BY version DESC LIMIT 1
+     )
+     INSERT INTO decisions (item_id, version, source, outcome, actor, reason, supersedes)
+     SELECT $1::uuid, coalesce((SELECT version FROM latest), 0) + 1, $2::text, $3::jsonb, $4::text, $5::text,
+            (SELECT id FROM latest)
+     RETURNING ${columns}`,
+    [d.itemId, d.source, JSON.stringify(d.outcome), d.actor, d.reason],
+  );
+  await notifyDecision(db, d.itemId);
+  const row = rows[0];
+  if (!row) throw new Error('decision insert returned no row');
+  return row;
+}
+
+export async function listDecisions(db: Queryable, itemId: string): Promise<DecisionRow[]> {
+  return db.query<DecisionRow>(`SELECT ${columns} FROM decisions WHERE item_id = $1::uuid ORDER BY version`, [itemId]);
+}
+
+export async function latestDecision(db: Queryable, itemId: string): Promise<DecisionRow | null> {
+  const rows = await db.query<DecisionRow>(
+    `SELECT ${columns} FROM decisions WHERE item_id = $1::uuid ORDER BY version DESC LIMIT 1`,
+    [itemId],
+  );
+  return rows[0] ?? null;
+}

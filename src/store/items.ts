@@ -1,0 +1,136 @@
+// The items table, and the submit path: an item, its machine decision or its tasks, and its
+// events are written by one statement, so a submit is all-or-nothing without a transaction's
+// extra round trips.
+import type { Queryable } from './db.ts';
+import { decisionChannel, type NewEvent } from './events.ts';
+
+export interface NewItem {
+  id: string;
+  workflow: string;
+  idempotencyKey: string | null;
+  requestHash: string;
+  text: string | null;
+  fields: Record<string, unknown>;
+  metadata: Record<string, unknown>;
+  prediction: unknown;
+  route: unknown;
+  status: 'pending' | 'decided';
+}
+
+export interface NewMachineDecision {
+  source: 'machine';
+  outcome: unknown;
+  actor: string;
+  reason: string;
+}
+
+export interface NewTask {
+  id: string;
+  queue: string;
+  kind: 'review' | 'audit' | 'vote' | 'escalation';
+  priority: number;
+  dueInSeconds: number;
+  skills: string[];
+  reason: string;
+}
+
+export interface ItemRow {
+  id: string;
+  workflow: string;
+  idempotency_key: string | null;
+  request_hash: string;
+  text: string | null;
+  fields: Record<string, unknown>;
+  metadata: Record<string, unknown>;
+  prediction: unknown;
+  route: unknown;
+  status: 'pending' | 'decided';
+  created_at: Date;
+  decided_at: Date | null;
+}
+
+const itemColumns = `id::text AS id, workflow, idempotency_key, request_hash, text, fields, metadata,
+  prediction, route, status, created_at, decided_at`;
+
+/** Inserts the item with everything the route made of it; null when the idempotency key was taken. */
+export async function insertRoutedItem(
+  db: Queryable,
+  item: NewItem,
+  decision: NewMachineDecision | null,
+  tasks: readonly NewTask[],
+  events: readonly NewEvent[],
+): Promise<{ id: string; created_at: Date } | null> {
+  const rows = await db.query<{ id: string; created_at: Date }>(
+    `WITH item AS (
+       INSERT INTO items (id, workflow, idempotency_key, request_hash, text, fields, metadata, prediction, route, status, decided_at)
+       VALUES ($1::uuid, $2::text, $3::text, $4::text, $5::text, $6::jsonb, $7::jsonb, $8::jsonb, $9::jsonb, $10::text,
+               CASE WHEN $10::text = 'decided' THEN now() END)
+       ON CONFLICT (workflow, idempotency_key) DO NOTHING
+       RETURNING id, created_at
+     ), decision AS (
+       INSERT INTO decisions (item_id, version, source, outcome, actor, reason)
+       SELECT item.id, 1, d->>'source', d->'outcome', d->>'actor', d->>'reason'
+       FROM item, jsonb_array_elements($11::jsonb) AS d
+       RETURNING item_id
+     ), task AS (
+       INSERT INTO tasks (id, item_id, workflow, queue, kind, status, priority, due_at, skills, reason)
+       SELECT (t->>'id')::uuid, item.id, $2::text, t->>'queue', t->>'kind', 'open', (t->>'priority')::int,
+              now() + make_interval(secs => (t->>'dueInSeconds')::int),
+              ARRAY(SELECT jsonb_array_elements_text(t->'skills')), t->>'reason'
+       FROM item, jsonb_array_elements($12::jsonb) AS t
+       RETURNING id
+     ), event AS (
+       INSERT INTO events (type, workflow, item_id, task_id, payload)
+       SELECT e->>'type', $2::text, item.id, (e->>'taskId')::uuid, coalesce(e->'payload', '{}')
+       FROM item, jsonb_array_elements($13::jsonb) AS e
+       RETURNING id
+     )
+     SELECT item.id::text AS id, item.created_at,
+            CASE WHEN $10::text = 'decided' THEN pg_notify('${decisionChannel}', item.id::text) END AS notified,
+            (SELECT count(*) FROM decision) + (SELECT count(*) FROM task) + (SELECT count(*) FROM event) AS written
+     FROM item`,
+    [
+      item.id,
+      item.workflow,
+      item.idempotencyKey,
+      item.requestHash,
+      item.text,
+      JSON.stringify(item.fields),
+      JSON.stringify(item.metadata),
+      JSON.stringify(item.prediction),
+      JSON.stringify(item.route),
+      item.status,
+      JSON.stringify(decision ? [decision] : []),
+      JSON.stringify(tasks),
+      JSON.stringify(events),
+    ],
+  );
+  const row = rows[0];
+  return row ? { id: row.id, created_at: row.created_at } : null;
+}
+
+export async function getItem(db: Queryable, id: string): Promise<ItemRow | null> {
+  const rows = await db.query<ItemRow>(`SELECT ${itemColumns} FROM items WHERE id = $1::uuid`, [id]);
+  return rows[0] ?? null;
+}
+
+export async function getItemByKey(db: Queryable, workflow: string, idempotencyKey: string): Promise<ItemRow | null> {
+  const rows = await db.query<ItemRow>(
+    `SELECT ${itemColumns} FROM items WHERE workflow = $1::text AND idempotency_key = $2::text`,
+    [workflow, idempotencyKey],
+  );
+  return rows[0] ?? null;
+}
+
+/** Locks the item for the rest of the transaction, so that decisions on it are made one at a time. */
+export async function lockItem(db: Queryable, id: string): Promise<ItemRow | null> {
+  const rows = await db.query<ItemRow>(`SELECT ${itemColumns} FROM items WHERE id = $1::uuid FOR UPDATE`, [id]);
+  return rows[0] ?? null;
+}
+
+export async function markItemDecided(db: Queryable, id: string): Promise<void> {
+  await db.query(
+    `UPDATE items SET status = 'decided', decided_at = coalesce(decided_at, now()) WHERE id = $1::uuid`,
+    [id],
+  );
+}

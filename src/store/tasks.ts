@@ -1,0 +1,182 @@
+// Tasks: units of human work in queues. A claim takes the best open task with
+// FOR UPDATE SKIP LOCKED, so any number of claimers in any number of processes never collide,
+// and bumps `assignment`, the token an answer must present (optimistic concurrency).
+import type { Queryable } from './db.ts';
+import type { NewTask } from './items.ts';
+
+export type TaskKind = NewTask['kind'];
+export type TaskStatus = 'open' | 'leased' | 'done' | 'escalated' | 'cancelled';
+
+export interface TaskRow {
+  id: string;
+  item_id: string;
+  workflow: string;
+  queue: string;
+  kind: TaskKind;
+  status: TaskStatus;
+  priority: number;
+  due_at: Date;
+  skills: string[];
+  assignment: number;
+  lease_owner: string | null;
+  lease_expires_at: Date | null;
+  overdue_at: Date | null;
+  reason: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const columns = `id::text AS id, item_id::text AS item_id, workflow, queue, kind, status, priority, due_at, skills,
+  assignment, lease_owner::text AS lease_owner, lease_expires_at, overdue_at, reason, created_at, updated_at`;
+
+export interface ClaimFilter {
+  reviewerId: string;
+  /** Workflows the reviewer may work; null for all. */
+  workflows: string[] | null;
+  workflow: string | null;
+  queue: string | null;
+  skills: string[];
+  /** Leads and admins also take escalations. */
+  mayTakeEscalations: boolean;
+  leaseSeconds: number;
+}
+
+export async function claimNextTask(db: Queryable, f: ClaimFilter): Promise<TaskRow | null> {
+  const rows = await db.query<TaskRow>(
+    `WITH next AS (
+       SELECT t.id FROM tasks t
+       WHERE t.status = 'open'
+         AND ($1::text[] IS NULL OR t.workflow = ANY($1::text[]))
+         AND ($2::text IS NULL OR t.workflow = $2::text)
+         AND ($3::text IS NULL OR t.queue = $3::text)
+         AND t.skills <@ $4::text[]
+         AND ($5::boolean OR t.kind <> 'escalation')
+         AND (t.kind <> 'vote' OR NOT EXISTS (
+           SELECT 1 FROM tasks o
+           WHERE o.item_id = t.item_id AND o.kind = 'vote' AND o.lease_owner = $6::uuid AND o.status IN ('leased', 'done')))
+       ORDER BY t.priority DESC, t.due_at, t.created_at
+       LIMIT 1
+       FOR UPDATE SKIP LOCKED
+     ), claimed AS (
+       UPDATE tasks SET status = 'leased', lease_owner = $6::uuid, assignment = assignment + 1,
+              lease_expires_at = now() + make_interval(secs => $7::int), updated_at = now()
+       FROM next WHERE tasks.id = next.id
+       RETURNING tasks.*
+     ), event AS (
+       INSERT INTO events (type, workflow, item_id, task_id, payload)
+       SELECT 'task.claimed', workflow, item_id, id, jsonb_build_object('reviewer', $6::text, 'assignment', assignment)
+       FROM claimed
+     )
+     SELECT ${columns} FROM claimed`,
+    [f.workflows, f.workflow, f.queue, f.skills, f.mayTakeEscalations, f.reviewerId, f.leaseSeconds],
+  );
+  return rows[0] ?? null;
+}
+
+export async function getTask(db: Queryable, id: string): Promise<TaskRow | null> {
+  const rows = await db.query<TaskRow>(`SELECT ${columns} FROM tasks WHERE id = $1::uuid`, [id]);
+  return rows[0] ?? null;
+}
+
+export async function listItemTasks(db: Queryable, itemId: string): Promise<TaskRow[]> {
+  return db.query<TaskRow>(`SELECT ${columns} FROM tasks WHERE item_id = $1::uuid ORDER BY created_at, id`, [itemId]);
+}
+
+export interface Lease {
+  taskId: string;
+  reviewerId: string;
+  assignment: number;
+}
+
+/** Extends a lease that is still the caller's; null when it is not (answered, lost, released). */
+export async function extendLease(db: Queryable, lease: Lease, leaseSeconds: number): Promise<TaskRow | null> {
+  const rows = await db.query<TaskRow>(
+    `UPDATE tasks SET lease_expires_at = now() + make_interval(secs => $4::int), updated_at = now()
+     WHERE id = $1::uuid AND status = 'leased' AND lease_owner = $2::uuid AND assignment = $3::int
+     RETURNING ${columns}`,
+    [lease.taskId, lease.reviewerId, lease.assignment, leaseSeconds],
+  );
+  return rows[0] ?? null;
+}
+
+/** Ends a lease that is still the caller's, moving the task to `status`; null when it is not. */
+export async function closeLease(db: Queryable, lease: Lease, status: 'open' | 'done' | 'escalated'): Promise<TaskRow | null> {
+  const rows = await db.query<TaskRow>(
+    `UPDATE tasks SET status = $4::text, updated_at = now(),
+            lease_owner = CASE WHEN $4::text = 'open' THEN NULL ELSE lease_owner END,
+            lease_expires_at = NULL
+     WHERE id = $1::uuid AND status = 'leased' AND lease_owner = $2::uuid AND assignment = $3::int
+     RETURNING ${columns}`,
+    [lease.taskId, lease.reviewerId, lease.assignment, status],
+  );
+  return rows[0] ?? null;
+}
+
+export async function insertTask(db: Queryable, itemId: string, workflow: string, t: NewTask): Promise<void> {
+  await db.query(
+    `INSERT INTO tasks (id, item_id, workflow, queue, kind, status, priority, due_at, skills, reason)
+     VALUES ($1::uuid, $2::uuid, $3::text, $4::text, $5::text, 'open', $6::int,
+             now() + make_interval(secs => $7::int), $8::text[], $9::text)`,
+    [t.id, itemId, workflow, t.queue, t.kind, t.priority, t.dueInSeconds, t.skills, t.reason],
+  );
+}
+
+/** Cancels the item's other open work (e.g. audit tasks once a lead corrected the decision). */
+export async function cancelOpenTasks(db: Queryable, itemId: string, except: string): Promise<number> {
+  const rows = await db.query(
+    `UPDATE tasks SET status = 'cancelled', updated_at = now(), lease_owner = NULL, lease_expires_at = NULL
+     WHERE item_id = $1::uuid AND id <> $2::uuid AND status IN ('open', 'leased') RETURNING id`,
+    [itemId, except],
+  );
+  return rows.length;
+}
+
+/** Returns expired leases to their queues; one statement, with a `task.lease_expired` event each. */
+export async function expireLeases(db: Queryable): Promise<number> {
+  const rows = await db.query(
+    `WITH expired AS (
+       UPDATE tasks SET status = 'open', lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
+       WHERE id IN (SELECT id FROM tasks WHERE status = 'leased' AND lease_expires_at < now()
+                    FOR UPDATE SKIP LOCKED)
+       RETURNING id, item_id, workflow, assignment
+     )
+     INSERT INTO events (type, workflow, item_id, task_id, payload)
+     SELECT 'task.lease_expired', workflow, item_id, id, jsonb_build_object('assignment', assignment) FROM expired
+     RETURNING id`,
+  );
+  return rows.length;
+}
+
+/** Marks tasks past their due time, once each, with a `task.overdue` event. */
+export async function markOverdue(db: Queryable): Promise<number> {
+  const rows = await db.query(
+    `WITH overdue AS (
+       UPDATE tasks SET overdue_at = now()
+       WHERE id IN (SELECT id FROM tasks WHERE status IN ('open', 'leased') AND overdue_at IS NULL AND due_at < now()
+                    FOR UPDATE SKIP LOCKED)
+       RETURNING id, item_id, workflow, due_at
+     )
+     INSERT INTO events (type, workflow, item_id, task_id, payload)
+     SELECT 'task.overdue', workflow, item_id, id, jsonb_build_object('dueAt', due_at) FROM overdue
+     RETURNING id`,
+  );
+  return rows.length;
+}
+
+export interface QueueDepth {
+  workflow: string;
+  queue: string;
+  open: number;
+  leased: number;
+  oldest_due_at: Date | null;
+}
+
+export async function queueDepths(db: Queryable, workflows: string[] | null): Promise<QueueDepth[]> {
+  return db.query<QueueDepth>(
+    `SELECT workflow, queue, count(*) FILTER (WHERE status = 'open')::int AS open,
+            count(*) FILTER (WHERE status = 'leased')::int AS leased, min(due_at) AS oldest_due_at
+     FROM tasks WHERE status IN ('open', 'leased') AND ($1::text[] IS NULL OR workflow = ANY($1::text[]))
+     GROUP BY workflow, queue ORDER BY workflow, queue`,
+    [workflows],
+  );
+}

@@ -1,0 +1,44 @@
+// The workflows table: one row per configured process, its spec as JSON, a version bumped on change.
+import type { Queryable } from './db.ts';
+
+export interface WorkflowRow {
+  name: string;
+  spec: unknown;
+  version: number;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export async function insertWorkflow(db: Queryable, name: string, spec: unknown): Promise<WorkflowRow | null> {
+  const rows = await db.query<WorkflowRow>(
+    `INSERT INTO workflows (name, spec) VALUES ($1::text, $2::jsonb)
+     ON CONFLICT (name) DO NOTHING
+     RETURNING name, spec, version, created_at, updated_at`,
+    [name, JSON.stringify(spec)],
+  );
+  return rows[0] ?? null;
+}
+
+export async function updateWorkflow(db: Queryable, name: string, spec: unknown): Promise<WorkflowRow | null> {
+  const rows = await db.query<WorkflowRow>(
+    `UPDATE workflows SET spec = $2::jsonb, version = version + 1, updated_at = now()
+     WHERE name = $1::text
+     RETURNING name, spec, version, created_at, updated_at`,
+    [name, JSON.stringify(spec)],
+  );
+  return rows[0] ?? null;
+}
+
+export async function getWorkflow(db: Queryable, name: string): Promise<WorkflowRow | null> {
+  const rows = await db.query<WorkflowRow>(
+    'SELECT name, spec, version, created_at, updated_at FROM workflows WHERE name = $1::text',
+    [name],
+  );
+  return rows[0] ?? null;
+}
+
+export async function listWorkflows(db: Queryable): Promise<WorkflowRow[]> {
+  return db.query<WorkflowRow>(
+    'SELECT name, spec, version, created_at, updated_at FROM workflows ORDER BY name',
+  );
+}
