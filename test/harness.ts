@@ -1,0 +1,155 @@
+// Shared test fixtures: a fresh database on each driver (embedded PGlite, and a throw-away
+// database on the Postgres server at DATABASE_URL), a real HTTP server on a free port, and a
+// small typed HTTP client.
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import type { FastifyInstance } from 'fastify';
+import { buildServer, type ServerOptions } from '../src/api/server.ts';
+import { addReviewer, signIn } from '../src/engine/access.ts';
+import { createEngine, type Engine, type EngineOptions } from '../src/engine/engine.ts';
+import { openDb, type Db } from '../src/store/db.ts';
+import { migrate } from '../src/store/migrate.ts';
+
+export const serverUrl = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
+
+export type DriverName = 'pglite' | 'postgres';
+export const drivers: DriverName[] = ['pglite', 'postgres'];
+
+export interface TestDb {
+  db: Db;
+  /** The postgres:// URL of the throw-away database (postgres driver only). */
+  url: string | null;
+  drop(): Promise<void>;
+}
+
+/** A new, empty database of its own, migrated; on Postgres, created now and dropped by drop(). */
+export async function freshDb(driver: DriverName, poolSize = 10): Promise<TestDb> {
+  if (driver === 'pglite') {
+    const db = await openDb({ dataDir: 'memory://' });
+    await migrate(db);
+    return { db, url: null, drop: () => db.close() };
+  }
+  const url = await createServerDatabase();
+  const db = await openDb({ url, poolSize });
+  await migrate(db);
+  return {
+    db,
+    url,
+    drop: async () => {
+      await db.close();
+      await dropServerDatabase(url);
+    },
+  };
+}
+
+export async function createServerDatabase(): Promise<string> {
+  const name = `tandem_t_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const u = new URL(serverUrl);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+export async function dropServerDatabase(url: string): Promise<void> {
+  const name = new URL(url).pathname.slice(1);
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  } finally {
+    await admin.end();
+  }
+}
+
+export const adminKey = 'tdm_key_test_admin_0123456789abcdef';
+
+export interface TestApp {
+  engine: Engine;
+  app: FastifyInstance;
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startApp(db: Db, options: { engine?: EngineOptions; server?: ServerOptions } = {}): Promise<TestApp> {
+  const engine = await createEngine(db, { adminKey, ...options.engine });
+  const app = await buildServer(engine, { rateLimitPerMinute: 1_000_000, ...options.server });
+  const address = await app.listen({ host: '127.0.0.1', port: 0 });
+  return {
+    engine,
+    app,
+    url: address,
+    close: async () => {
+      await app.close();
+      await engine.close();
+    },
+  };
+}
+
+export interface Res<T = any> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+/** A JSON HTTP client bound to a base URL and a bearer token. */
+export function client(base: string, token: string | null = adminKey) {
+  const call = async <T = any>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Res<T>> => {
+    const res = await fetch(`${base}${path}`, {
+      method,
+      headers: {
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...headers,
+      },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : null;
+    } catch {
+      // not JSON: keep the text
+    }
+    return { status: res.status, body: parsed as T, headers: res.headers };
+  };
+  return {
+    get: <T = any>(path: string, headers?: Record<string, string>) => call<T>('GET', path, undefined, headers),
+    post: <T = any>(path: string, body?: unknown, headers?: Record<string, string>) => call<T>('POST', path, body ?? {}, headers),
+    put: <T = any>(path: string, body?: unknown) => call<T>('PUT', path, body ?? {}),
+    del: <T = any>(path: string) => call<T>('DELETE', path),
+  };
+}
+
+let counter = 0;
+/** A person with a role, member of the workflows, signed in; returns their session token. */
+export async function person(db: Db, role: 'reviewer' | 'lead' | 'admin', workflows: string[], skills: string[] = []): Promise<{ token: string; id: string; email: string }> {
+  const email = `${role}${++counter}-${randomBytes(3).toString('hex')}@test`;
+  const password = 'correct horse battery';
+  const { reviewer } = await addReviewer(db, { email, role, workflows, skills, password });
+  const s = await signIn(db, email, password);
+  return { token: s.token, id: reviewer.id, email };
+}
+
+/** Polls `check` until it returns a value other than undefined, or fails after `ms`. */
+export async function eventually<T>(check: () => Promise<T | undefined>, ms = 10_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await check();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export const labelWorkflow = (name: string, extra: Record<string, unknown> = {}) => ({
+  name,
+  answerType: 'label',
+  labels: ['billing', 'bug', 'fraud', 'other'],
+  ...extra,
+});
