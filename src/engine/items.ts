@@ -49,10 +49,17 @@ export async function awaitDecision(
   let decision = await latestDecision(engine.db, id);
   const deadline = Date.now() + waitMs;
   while (!decision && Date.now() < deadline && !signal?.aborted) {
-    // Re-read after waiting: a notification names the item, but the row is the truth, and a
-    // timed-out wait still re-checks in case the notification was missed (e.g. a reconnect).
-    await engine.waiters.wait(id, Math.min(deadline - Date.now(), 5000), signal);
+    // Listen first, then read: a decision committed between the two still wakes us. Slices of
+    // at most 5 s re-read the row in case a notification was lost (e.g. a reconnect).
+    const slice = new AbortController();
+    const stop = () => slice.abort();
+    signal?.addEventListener('abort', stop);
+    const woken = engine.waiters.wait(id, Math.min(deadline - Date.now(), 5000), slice.signal);
     decision = await latestDecision(engine.db, id);
+    if (decision) slice.abort();
+    await woken;
+    signal?.removeEventListener('abort', stop);
+    decision ??= await latestDecision(engine.db, id);
   }
   return { item: decision ? { ...item, status: 'decided' } : item, decision };
 }
