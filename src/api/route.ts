@@ -54,9 +54,39 @@ export function zodProblems(error: z.ZodError, prefix: string): FieldProblem[] {
 
 function parsePart<T>(schema: z.ZodType<T> | undefined, value: unknown, part: string): T {
   if (!schema) return undefined as T;
+  const prefix = part === 'body' ? '' : part;
   const parsed = schema.safeParse(value);
-  if (!parsed.success) throw invalid(`the request ${part} is invalid`, zodProblems(parsed.error, part === 'body' ? '' : part));
+  if (!parsed.success) throw invalid(`the request ${part} is invalid`, zodProblems(parsed.error, prefix));
+  const unstorable = unstorableValues(parsed.data, prefix, 0, []);
+  if (unstorable.length > 0) throw invalid(`the request ${part} has values that cannot be stored`, unstorable);
   return parsed.data;
+}
+
+// JSON may carry NUL characters and unpaired surrogates, but Postgres text and jsonb refuse them
+// (and the pg driver silently replaces surrogates in text); and a body nested thousands deep
+// overflows the stack of every recursive walk after this one (hashing, serialising, jsonb).
+// Refused here, naming the field, rather than failing as a 500 or being stored altered.
+const badText = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const badTextMessage = 'may not contain NUL characters or unpaired UTF-16 surrogates';
+const maxDepth = 64;
+
+function unstorableValues(value: unknown, path: string, depth: number, out: FieldProblem[]): FieldProblem[] {
+  if (out.length >= 20) return out;
+  if (typeof value === 'string') {
+    if (badText.test(value)) out.push({ path: path || '(body)', message: badTextMessage });
+    return out;
+  }
+  if (value === null || typeof value !== 'object') return out;
+  if (depth >= maxDepth) {
+    out.push({ path: path || '(body)', message: `nests deeper than ${maxDepth} levels` });
+    return out;
+  }
+  for (const [k, v] of Object.entries(value)) {
+    const at = path ? `${path}.${k}` : k;
+    if (!Array.isArray(value) && badText.test(k)) out.push({ path: at, message: `has a key that ${badTextMessage}` });
+    unstorableValues(v, at, depth + 1, out);
+  }
+  return out;
 }
 
 export function bearerToken(request: FastifyRequest): string | null {
@@ -81,8 +111,9 @@ export function registerRoute(app: FastifyInstance, engine: Engine, spec: RouteS
       const query = parsePart(spec.query, request.query, 'query');
       const body = parsePart(spec.body, request.body ?? (spec.body ? {} : undefined), 'body');
       const controller = new AbortController();
-      request.raw.once('close', () => {
-        if (!reply.sent) controller.abort();
+      // The response closing before it was written means the client went away.
+      reply.raw.once('close', () => {
+        if (!reply.raw.writableFinished) controller.abort();
       });
       const out = await spec.handle({
         body, query, params, token: token ?? '', engine, request, signal: controller.signal,

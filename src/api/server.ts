@@ -1,7 +1,7 @@
 // The HTTP edge: Fastify with the routes, body limit, per-key rate limit, and every error
 // answered as application/problem+json.
 import { createHash } from 'node:crypto';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
 import type { Engine } from '../engine/engine.ts';
 import { buildOpenApi } from './openapi.ts';
@@ -29,6 +29,13 @@ export async function buildServer(engine: Engine, options: ServerOptions = {}): 
     trustProxy: true,
     return503OnClosing: true,
     forceCloseConnections: true,
+    // Errors raised before routing (a malformed percent-escape, an over-long path parameter) are
+    // otherwise answered in Fastify's own JSON shape, not as problem documents.
+    frameworkErrors: (err, request, reply) => {
+      const problem = toProblem(err, request.url);
+      // Fastify types this hook generically over the route's reply schema; there is none here.
+      (reply as FastifyReply).code(problem.status).type('application/problem+json').send(problem);
+    },
   });
 
   app.setErrorHandler((err, request, reply) => {

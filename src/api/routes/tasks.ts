@@ -7,7 +7,8 @@ import { decisionView, itemInputView, taskView } from '../views.ts';
 import { outcomeBody } from './outcomeBody.ts';
 
 const idParam = z.object({ id: z.uuid('must be a task id (a UUID)').describe('Task id') });
-const assignment = z.number().int().min(1).describe('The assignment number the claim returned');
+// tasks.assignment is a Postgres int: a larger number must be refused here, not overflow in SQL.
+const assignment = z.number().int().min(1).max(2_147_483_647).describe('The assignment number the claim returned');
 const leaseSeconds = z.number().int().min(5).max(3600).optional().describe('Lease length in seconds (default 300)');
 const taskOut = z.looseObject({ id: z.string(), assignment: z.number().int(), leaseExpiresAt: z.string().nullable() });
 
