@@ -38,6 +38,9 @@ export async function buildServer(engine: Engine, options: ServerOptions = {}): 
     },
   });
 
+  // The API speaks JSON only: a text/plain body is refused as 415 like any other media type.
+  app.removeContentTypeParser('text/plain');
+
   app.setErrorHandler((err, request, reply) => {
     const problem = toProblem(err, request.url);
     if (problem.status >= 500) request.log.error({ err }, 'request failed');
