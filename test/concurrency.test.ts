@@ -4,24 +4,12 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { adminKey, client, drivers, freshDb, labelWorkflow, startApp, type Res, type TestDb } from './harness.ts';
+import { adminKey, client, drivers, freshDb, labelWorkflow, startApp, type Res, type TestDb, freePort } from './harness.ts';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 const labels = ['billing', 'bug', 'fraud', 'other'];
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const address = srv.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 interface ServerProcess {
   name: string;

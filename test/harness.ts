@@ -2,6 +2,7 @@
 // database on the Postgres server at DATABASE_URL), a real HTTP server on a free port, and a
 // small typed HTTP client.
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
 import pg from 'pg';
 import type { FastifyInstance } from 'fastify';
 import { buildServer, type ServerOptions } from '../src/api/server.ts';
@@ -153,3 +154,15 @@ export const labelWorkflow = (name: string, extra: Record<string, unknown> = {})
   labels: ['billing', 'bug', 'fraud', 'other'],
   ...extra,
 });
+
+/** A port that was free a moment ago, for a child server process to listen on. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const address = srv.address();
+      srv.close(() => (address && typeof address === 'object' ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
