@@ -11,6 +11,7 @@ import { itemRoutes } from './routes/items.ts';
 import { peopleRoutes } from './routes/people.ts';
 import { taskRoutes } from './routes/tasks.ts';
 import { workflowRoutes } from './routes/workflows.ts';
+import { modelRoutes } from './routes/models.ts';
 import { version } from '../version.ts';
 
 export interface ServerOptions {
@@ -63,7 +64,7 @@ export async function buildServer(engine: Engine, options: ServerOptions = {}): 
     },
   });
 
-  const routes: RouteSpec[] = [...workflowRoutes, ...itemRoutes, ...taskRoutes, ...peopleRoutes];
+  const routes: RouteSpec[] = [...workflowRoutes, ...itemRoutes, ...taskRoutes, ...modelRoutes, ...peopleRoutes];
   const openapi = buildOpenApi(
     [
       ...routes,

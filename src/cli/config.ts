@@ -10,6 +10,7 @@ export interface Config {
   rateLimitPerMinute: number;
   bodyLimit: number;
   poolSize: number;
+  retrainMs: number;
 }
 
 function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
@@ -32,5 +33,6 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimitPerMinute: intFrom(env, 'TANDEM_RATE_LIMIT', 6000, 1, 100_000_000),
     bodyLimit: intFrom(env, 'TANDEM_BODY_LIMIT', 256 * 1024, 1024, 64 * 1024 * 1024),
     poolSize: intFrom(env, 'TANDEM_POOL_SIZE', 10, 1, 1000),
+    retrainMs: intFrom(env, 'TANDEM_RETRAIN_MS', 5000, 100, 86_400_000),
   };
 }

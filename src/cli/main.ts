@@ -6,7 +6,11 @@ import { addReviewer, createApiKey } from '../engine/access.ts';
 import { openDb, type Db } from '../store/db.ts';
 import { migrate } from '../store/migrate.ts';
 import { getWorkflow } from '../store/workflows.ts';
+import { existsSync } from 'node:fs';
+import { importLabels } from '../engine/importLabels.ts';
+import { createWorkflowCache } from '../engine/workflows.ts';
 import { configFromEnv } from './config.ts';
+import { readRows } from './tables.ts';
 import { serve } from './serve.ts';
 
 const usage = `tandem — human-in-the-loop decisions
@@ -21,6 +25,9 @@ usage:
       Add a person; prints the password once when none is given.
   tandem keys create --name N [--role service|admin] [--workflows a,b]
       Create an API key; prints it once.
+  tandem import labels FILE.csv|FILE.jsonl --workflow NAME [--text-column text] [--label-column label]
+      Add labelled history to a workflow's training examples (warms up a built-in model);
+      refused rows are listed with their reason, and a re-run adds nothing twice.
 
 environment:
   DATABASE_URL         postgres://… of a Postgres server; unset: embedded PGlite in TANDEM_DATA_DIR
@@ -36,11 +43,11 @@ class UsageError extends Error {}
 
 const list = (s: string | undefined) => (s ? s.split(',').map((x) => x.trim()).filter(Boolean) : []);
 
-async function withDb<T>(fn: (db: Db) => Promise<T>): Promise<T> {
+async function withDb<T>(fn: (db: Db) => Promise<T>, options = { migrate: true }): Promise<T> {
   const config = configFromEnv();
   const db = await openDb({ url: config.databaseUrl, dataDir: config.dataDir, poolSize: 2 });
   try {
-    await migrate(db);
+    if (options.migrate) await migrate(db);
     return await fn(db);
   } finally {
     await db.close();
@@ -77,7 +84,8 @@ async function main(argv: string[]): Promise<number> {
       return -1;
     }
     case 'migrate': {
-      const applied = await withDb((db) => migrate(db));
+      // Not migrated by withDb first, or a fresh database would always be reported up to date.
+      const applied = await withDb((db) => migrate(db), { migrate: false });
       process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'the database is up to date\n');
       return 0;
     }
@@ -113,6 +121,32 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(`${token}\n`);
       process.stderr.write('this key is shown once; store it now\n');
       return 0;
+    }
+    case 'import': {
+      if (sub !== 'labels') throw new UsageError('usage: tandem import labels FILE --workflow NAME');
+      const { values, positionals } = parseArgs({
+        args: rest,
+        options: { workflow: { type: 'string' }, 'text-column': { type: 'string' }, 'label-column': { type: 'string' } },
+        allowPositionals: true,
+        strict: true,
+      });
+      const file = positionals[0];
+      if (!file || positionals.length > 1) throw new UsageError('name one file: tandem import labels FILE --workflow NAME');
+      if (!values.workflow) throw new UsageError('--workflow is required');
+      if (!existsSync(file)) throw new UsageError(`no file ${file}`);
+      const rows = readRows(file);
+      const report = await withDb(async (db) => {
+        if (!(await getWorkflow(db, values.workflow!))) throw new UsageError(`no workflow named "${values.workflow}"`);
+        const wf = await createWorkflowCache().get(db, values.workflow!);
+        return importLabels(db, wf, rows, { text: values['text-column'] ?? 'text', label: values['label-column'] ?? 'label' }, (done, total) =>
+          process.stderr.write(`\rimporting ${done}/${total}`),
+        );
+      });
+      process.stderr.write('\n');
+      process.stdout.write(`read ${report.read} rows: imported ${report.imported}, already there ${report.skipped}, refused ${report.rejected.length}\n`);
+      for (const r of report.rejected.slice(0, 20)) process.stdout.write(`  row ${r.row}: ${r.reason}\n`);
+      if (report.rejected.length > 20) process.stdout.write(`  … and ${report.rejected.length - 20} more\n`);
+      return report.imported + report.skipped > 0 || report.read === 0 ? 0 : 1;
     }
     default:
       throw new UsageError(`unknown command "${command}"; run tandem help`);

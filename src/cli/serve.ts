@@ -10,6 +10,7 @@ import { bootstrapAdmin } from '../engine/access.ts';
 import { createEngine, type Engine } from '../engine/engine.ts';
 import { submitItem } from '../engine/submit.ts';
 import { startTimekeeper, type Timekeeper } from '../engine/timekeeper.ts';
+import { startRetrainer } from '../engine/retrain.ts';
 import { upsertWorkflow } from '../engine/workflows.ts';
 import { openDb } from '../store/db.ts';
 import { migrate } from '../store/migrate.ts';
@@ -49,6 +50,7 @@ export async function serve(config: Config, options: ServeOptions): Promise<Runn
   if (options.demo) await loadDemo(engine, options.log);
 
   const timekeeper: Timekeeper = startTimekeeper(db, config.tickMs, (err) => options.log(`background job failed: ${String(err)}`));
+  const retrainer = startRetrainer(engine, config.retrainMs, options.log);
   const app = await buildServer(engine, { bodyLimit: config.bodyLimit, rateLimitPerMinute: config.rateLimitPerMinute, logger: true });
   const address = await app.listen({ host: config.host, port: config.port });
   const url = address.replace('[::1]', 'localhost');
@@ -61,6 +63,7 @@ export async function serve(config: Config, options: ServeOptions): Promise<Runn
       (stopping ??= (async () => {
         await app.close();
         await timekeeper.stop();
+        await retrainer.stop();
         await engine.close();
         await db.close();
       })()),

@@ -41,6 +41,26 @@ export const modelSpec = z.discriminatedUnion('type', [
   z.object({ type: z.literal('none') }).strict(),
   z
     .object({
+      type: z.literal('builtin'),
+      /** Retrain after this many new human labels. */
+      retrainEvery: z.number().int().min(1).max(1_000_000).default(50),
+      /** No model (everything to people) until this many labelled examples exist. */
+      minExamples: z.number().int().min(2).max(1_000_000).default(20),
+    })
+    .strict(),
+  z
+    .object({
+      type: z.literal('openai'),
+      /** An OpenAI-compatible API, e.g. https://api.openai.com/v1 or a local server's /v1. */
+      baseUrl: z.url({ protocol: /^https?$/ }),
+      model: z.string().min(1).max(200),
+      /** The environment variable holding the API key; the key itself is never stored. */
+      apiKeyEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/).max(100).default('OPENAI_API_KEY'),
+      timeoutMs: z.number().int().min(10).max(120_000).default(10_000),
+    })
+    .strict(),
+  z
+    .object({
       type: z.literal('http'),
       url: z.url({ protocol: /^https?$/ }),
       timeoutMs: z.number().int().min(10).max(60_000).default(2000),

@@ -8,7 +8,8 @@ import { listVoteAnswers } from '../store/answers.ts';
 import type { Queryable } from '../store/db.ts';
 import { appendDecision, latestDecision, type DecisionRow, type DecisionSource } from '../store/decisions.ts';
 import { insertEvents, type NewEvent } from '../store/events.ts';
-import { lockItem, markItemDecided } from '../store/items.ts';
+import { lockItem, markItemDecided, type ItemRow } from '../store/items.ts';
+import { upsertDecisionExample } from '../store/examples.ts';
 import { cancelOpenTasks, insertTask, type TaskRow } from '../store/tasks.ts';
 import { conflict, notFound } from './errors.ts';
 import { actorName, requireLead, type Principal } from './principals.ts';
@@ -28,6 +29,7 @@ export async function settleAnswer(tx: Queryable, wf: CompiledWorkflow, task: Ta
     const previous = await latestDecision(tx, item.id);
     const decision = await appendDecision(tx, { itemId: item.id, source, outcome: o, actor, reason });
     await markItemDecided(tx, item.id);
+    await learnFrom(tx, wf, item, o);
     const type = previous ? 'decision.corrected' : 'decision.made';
     return {
       decision,
@@ -94,6 +96,7 @@ export async function correctDecision(
     const previous = await latestDecision(tx, itemId);
     const decision = await appendDecision(tx, { itemId, source: 'lead', outcome, actor: actorName(principal), reason });
     await markItemDecided(tx, itemId);
+    await learnFrom(tx, wf, item, outcome);
     const cancelled = await cancelOpenTasks(tx, itemId, '00000000-0000-0000-0000-000000000000');
     await insertEvents(tx, [
       {
@@ -105,4 +108,14 @@ export async function correctDecision(
     ]);
     return decision;
   });
+}
+
+/**
+ * Every human decision is a labelled example for the model (a correction relabels it), written
+ * in the decision's transaction so the feedback loop never misses one.
+ */
+async function learnFrom(tx: Queryable, wf: CompiledWorkflow, item: ItemRow, outcome: Outcome): Promise<void> {
+  const label = outcome.type === 'label' ? outcome.label : outcome.type === 'approve' && outcome.verdict !== 'edit' ? outcome.verdict : null;
+  if (label === null || !item.text) return;
+  await upsertDecisionExample(tx, { workflow: wf.spec.name, itemId: item.id, text: item.text, label });
 }

@@ -3,6 +3,7 @@ import type { Db } from '../store/db.ts';
 import { createWorkflowCache, type WorkflowCache } from './workflows.ts';
 import { createAuthenticator, type Authenticator } from './access.ts';
 import { createDecisionWaiters, type DecisionWaiters } from './waiters.ts';
+import { createModelRegistry, type ModelRegistry } from './models.ts';
 
 export interface EngineOptions {
   /** Lease length when a claim does not ask for one. */
@@ -16,6 +17,7 @@ export interface Engine {
   workflows: WorkflowCache;
   auth: Authenticator;
   waiters: DecisionWaiters;
+  models: ModelRegistry;
   leaseSeconds: number;
   close(): Promise<void>;
 }
@@ -27,6 +29,7 @@ export async function createEngine(db: Db, options: EngineOptions = {}): Promise
     workflows: createWorkflowCache(options.workflowCacheMs ?? 1000),
     auth: createAuthenticator({ adminKey: options.adminKey }),
     waiters,
+    models: createModelRegistry(),
     leaseSeconds: options.leaseSeconds ?? 300,
     close: () => waiters.close(),
   };

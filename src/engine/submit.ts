@@ -2,7 +2,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { decideRoute } from '../core/policy.ts';
 import type { Route } from '../core/types.ts';
-import { predict } from '../model/index.ts';
 import type { NewEvent } from '../store/events.ts';
 import { getItemByKey, insertRoutedItem, type ItemRow, type NewMachineDecision, type NewTask } from '../store/items.ts';
 import type { Engine } from './engine.ts';
@@ -48,7 +47,7 @@ export async function submitItem(engine: Engine, principal: Principal, input: Su
   }
 
   const itemId = randomUUID();
-  const prediction = await predict(wf.spec.model, { workflow: wf.spec.name, text, fields, metadata, labels: wf.labels });
+  const prediction = await engine.models.predict(engine.db, wf, { workflow: wf.spec.name, text, fields, metadata, labels: wf.labels });
   const route = decideRoute({
     policy: wf.spec.policy,
     rules: wf.rules,

@@ -55,6 +55,8 @@ export interface HeldOutScores {
   accuracy: number;
   /** Mean negative log-likelihood of the true label at the fitted temperature. */
   logLoss: number;
+  /** Expected calibration error (15 equal-width bins of top-label confidence) at that temperature. */
+  ece: number;
 }
 
 export interface Model {
@@ -438,6 +440,26 @@ function defaultMinDf(n: number): number {
 /** Hold-out fits need enough examples to say something about a temperature. */
 const MIN_HOLD_OUT = 30;
 
+/** ECE of the held-out scores at a temperature: |confidence − accuracy| weighted over 15 bins. */
+function heldOutEce(scores: Float64Array, y: Int32Array, K: number, temperature: number): number {
+  const bins = 15;
+  const conf = new Float64Array(bins);
+  const hits = new Float64Array(bins);
+  const count = new Float64Array(bins);
+  for (let q = 0; q < y.length; q++) {
+    const p = softmax(scores.subarray(q * K, q * K + K), temperature);
+    let best = 0;
+    for (let k = 1; k < K; k++) if (p[k]! > p[best]!) best = k;
+    const b = Math.min(bins - 1, Math.floor(p[best]! * bins));
+    conf[b] = conf[b]! + p[best]!;
+    hits[b] = hits[b]! + (best === y[q] ? 1 : 0);
+    count[b] = count[b]! + 1;
+  }
+  let ece = 0;
+  for (let b = 0; b < bins; b++) if (count[b]! > 0) ece += Math.abs(conf[b]! - hits[b]!) / y.length;
+  return ece;
+}
+
 /** Trains a model on labelled texts. The same examples and options always give the same model. */
 export function train(examples: Example[], options: Partial<TrainOptions> = {}): Model {
   const opts: TrainOptions = { ...defaultTrainOptions, ...options };
@@ -485,7 +507,12 @@ export function train(examples: Example[], options: Partial<TrainOptions> = {}):
       if (best === yHeld[q]) correct++;
     }
     temperature = fitTemperature(scores, yHeld, K);
-    heldOut = { examples: heldCount, accuracy: correct / heldCount, logLoss: logLoss(scores, yHeld, K, temperature) };
+    heldOut = {
+      examples: heldCount,
+      accuracy: correct / heldCount,
+      logLoss: logLoss(scores, yHeld, K, temperature),
+      ece: heldOutEce(scores, yHeld, K, temperature),
+    };
     // The held-out rows first on their own, so the pass over everything starts close to the end.
     solveCrammerSinger(rows, y, state, fitted, shuffled.length, W, opts.C, opts.epsilon, opts.maxEpochs, rand);
     solveCrammerSinger(rows, y, state, 0, shuffled.length, W, opts.C, opts.epsilon, opts.maxEpochs, rand);

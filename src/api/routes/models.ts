@@ -1,0 +1,52 @@
+import { z } from 'zod';
+import { notFound } from '../../engine/errors.ts';
+import { mayAccess, requireLead } from '../../engine/principals.ts';
+import { retrainWorkflow } from '../../engine/retrain.ts';
+import { listModelVersions, type ModelVersionRow } from '../../store/modelVersions.ts';
+import { defineRoute } from '../route.ts';
+
+const nameParam = z.object({ name: z.string().min(1).max(63).describe('Workflow name') });
+
+function versionView(v: ModelVersionRow) {
+  return {
+    version: v.version,
+    kind: v.kind,
+    labels: v.labels,
+    trainingSize: v.training_size,
+    scores: v.scores,
+    calibration: v.calibration,
+    trainingMs: v.training_ms,
+    createdAt: v.created_at.toISOString(),
+  };
+}
+
+export const modelRoutes = [
+  defineRoute({
+    method: 'GET',
+    path: '/v1/workflows/{name}/model/versions',
+    tag: 'models',
+    summary: 'List model versions',
+    description: 'The built-in model\'s versions, oldest first, with training-set size, held-out accuracy, log loss and expected calibration error (ece).',
+    params: nameParam,
+    responses: { 200: { description: 'The versions' } },
+    async handle({ engine, principal, params }) {
+      if (!mayAccess(principal, params.name)) throw notFound(`no workflow named "${params.name}"`);
+      await engine.workflows.get(engine.db, params.name);
+      return { status: 200, body: { versions: (await listModelVersions(engine.db, params.name)).map(versionView) } };
+    },
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/v1/workflows/{name}/model/retrain',
+    tag: 'models',
+    summary: 'Retrain the model now',
+    description: 'Leads and admins. Trains a new version of the built-in model on every labelled example now (in a worker thread), instead of waiting for retrainEvery new labels. 201 with the version, or 200 with the reason nothing was trained.',
+    params: nameParam,
+    responses: { 201: { description: 'The new version' }, 200: { description: 'Not trained, and why' } },
+    async handle({ engine, principal, params }) {
+      requireLead(principal, params.name);
+      const r = await retrainWorkflow(engine, params.name, true);
+      return r.trained ? { status: 201, body: { trained: true, version: versionView(r.version) } } : { status: 200, body: { trained: false, reason: r.reason } };
+    },
+  }),
+];

@@ -1,0 +1,63 @@
+// Labelled rows from CSV (RFC 4180: quoted fields, doubled quotes, newlines inside quotes) or
+// JSONL files, for imports and benchmarks.
+import { readFileSync } from 'node:fs';
+
+export type Row = Record<string, string>;
+
+export function parseCsv(text: string): Row[] {
+  const records: string[][] = [];
+  let field = '';
+  let record: string[] = [];
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quoted) {
+      if (c === '"') {
+        if (text[i + 1] === '"') {
+          field += '"';
+          i++;
+        } else quoted = false;
+      } else field += c;
+    } else if (c === '"' && field === '') quoted = true;
+    else if (c === ',') {
+      record.push(field);
+      field = '';
+    } else if (c === '\n' || c === '\r') {
+      if (c === '\r' && text[i + 1] === '\n') i++;
+      record.push(field);
+      records.push(record);
+      record = [];
+      field = '';
+    } else field += c;
+  }
+  if (field !== '' || record.length > 0) {
+    record.push(field);
+    records.push(record);
+  }
+  const [header, ...rows] = records.filter((r) => !(r.length === 1 && r[0] === ''));
+  if (!header) return [];
+  return rows.map((r) => Object.fromEntries(header.map((h, i) => [h.replace(/^\uFEFF/, ''), r[i] ?? ''])));
+}
+
+export function parseJsonl(text: string, file: string): Row[] {
+  return text
+    .split('\n')
+    .map((line, i) => ({ line: line.trim(), n: i + 1 }))
+    .filter(({ line }) => line !== '')
+    .map(({ line, n }) => {
+      let value: unknown;
+      try {
+        value = JSON.parse(line);
+      } catch {
+        throw new Error(`${file}:${n}: not a JSON object`);
+      }
+      if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Error(`${file}:${n}: not a JSON object`);
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]));
+    });
+}
+
+/** Rows of a .csv or .jsonl/.json file. */
+export function readRows(file: string): Row[] {
+  const text = readFileSync(file, 'utf8');
+  return /\.jsonl?$/i.test(file) ? parseJsonl(text, file) : parseCsv(text);
+}

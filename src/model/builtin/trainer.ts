@@ -1,0 +1,41 @@
+// Training off the main thread: hands the examples to a worker and waits for the model's bytes.
+import { Worker } from 'node:worker_threads';
+import type { Example, HeldOutScores } from './linear.ts';
+
+export interface Trained {
+  bytes: Uint8Array;
+  labels: string[];
+  heldOut: HeldOutScores | null;
+  temperature: number;
+  trainingMs: number;
+}
+
+const fromSources = import.meta.url.endsWith('.ts');
+const workerFile = new URL(`./trainWorker.${fromSources ? 'ts' : 'js'}`, import.meta.url);
+
+/** The built worker runs as it is; from sources (tests, tsx), it registers tsx first, since on
+ * Node 20 a worker does not inherit the loader hooks that let the main thread import .ts files. */
+function startWorker(workerData: unknown): Worker {
+  if (!fromSources) return new Worker(workerFile, { workerData });
+  const boot = `import('tsx/esm/api').then((api) => { api.register(); return import(${JSON.stringify(workerFile.href)}); })`;
+  return new Worker(boot, { eval: true, workerData, execArgv: [] });
+}
+
+export function trainInWorker(examples: Example[]): Promise<Trained> {
+  return new Promise((resolve, reject) => {
+    const worker = startWorker({ examples });
+    let done = false;
+    worker.once('message', (m: Trained) => {
+      done = true;
+      resolve({ ...m, bytes: new Uint8Array(m.bytes) });
+      void worker.terminate();
+    });
+    worker.once('error', (err) => {
+      done = true;
+      reject(err);
+    });
+    worker.once('exit', (code) => {
+      if (!done) reject(new Error(`training worker exited with code ${code}`));
+    });
+  });
+}

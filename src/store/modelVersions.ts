@@ -1,0 +1,58 @@
+// Model versions: trained, calibrated machines stored in the database, so that every process
+// serves the newest one and a restart loses nothing.
+import type { Queryable } from './db.ts';
+
+export interface ModelVersionRow {
+  id: string;
+  workflow: string;
+  version: number;
+  kind: 'builtin';
+  labels: string[];
+  training_size: number;
+  last_example: string;
+  scores: Record<string, unknown>;
+  calibration: Record<string, unknown>;
+  training_ms: number;
+  created_at: Date;
+}
+
+export interface ModelVersionWithWeights extends ModelVersionRow {
+  weights: Uint8Array;
+}
+
+const columns = `id::text AS id, workflow, version, kind, labels, training_size, last_example::text AS last_example,
+  scores, calibration, training_ms, created_at`;
+
+export async function insertModelVersion(
+  db: Queryable,
+  v: { workflow: string; weights: Uint8Array; labels: string[]; trainingSize: number; lastExample: string; scores: unknown; calibration: unknown; trainingMs: number },
+): Promise<ModelVersionRow> {
+  const rows = await db.query<ModelVersionRow>(
+    `INSERT INTO model_versions (workflow, version, kind, weights, labels, training_size, last_example, scores, calibration, training_ms)
+     SELECT $1::text, coalesce(max(version), 0) + 1, 'builtin', $2::bytea, $3::text[], $4::int, $5::bigint, $6::jsonb, $7::jsonb, $8::int
+     FROM model_versions WHERE workflow = $1::text
+     RETURNING ${columns}`,
+    [v.workflow, v.weights, v.labels, v.trainingSize, v.lastExample, JSON.stringify(v.scores), JSON.stringify(v.calibration), v.trainingMs],
+  );
+  const row = rows[0];
+  if (!row) throw new Error('model version insert returned no row');
+  return row;
+}
+
+/** The newest version's number and row, without its weights (cheap to poll). */
+export async function latestModelVersion(db: Queryable, workflow: string): Promise<ModelVersionRow | null> {
+  const rows = await db.query<ModelVersionRow>(
+    `SELECT ${columns} FROM model_versions WHERE workflow = $1::text ORDER BY version DESC LIMIT 1`,
+    [workflow],
+  );
+  return rows[0] ?? null;
+}
+
+export async function getModelWeights(db: Queryable, id: string): Promise<Uint8Array | null> {
+  const rows = await db.query<{ weights: Uint8Array }>('SELECT weights FROM model_versions WHERE id = $1::uuid', [id]);
+  return rows[0]?.weights ?? null;
+}
+
+export async function listModelVersions(db: Queryable, workflow: string): Promise<ModelVersionRow[]> {
+  return db.query<ModelVersionRow>(`SELECT ${columns} FROM model_versions WHERE workflow = $1::text ORDER BY version`, [workflow]);
+}

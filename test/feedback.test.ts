@@ -1,0 +1,168 @@
+// The feedback loop on both drivers: a built-in workflow starts with people only, learns from
+// imported history and from every human decision, retrains in a worker, and every process serves
+// the newest version. Also the openai adapter through a local stand-in of that API.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { importLabels } from '../src/engine/importLabels.ts';
+import { createEngine } from '../src/engine/engine.ts';
+import { retrainDue } from '../src/engine/retrain.ts';
+import { openDb } from '../src/store/db.ts';
+import { adminKey, client, drivers, freshDb, labelWorkflow, person, startApp, type TestApp, type TestDb } from './harness.ts';
+import { startOpenAIStandIn } from './openaiStandIn.ts';
+
+const vocabulary: Record<string, string[]> = {
+  billing: ['invoice', 'charged', 'refund', 'payment', 'bill', 'price', 'receipt'],
+  bug: ['crash', 'error', 'broken', 'freezes', 'bug', 'exception', 'glitch'],
+  fraud: ['stolen', 'unauthorized', 'scam', 'hacked', 'fraud', 'phishing', 'suspicious'],
+  other: ['hello', 'thanks', 'question', 'opening', 'hours', 'address', 'weather'],
+};
+const fillers = ['my', 'the', 'please', 'today', 'again', 'why', 'is', 'there', 'an', 'i', 'see'];
+
+/** Deterministic synthetic messages: two topic words among fillers. */
+function messages(n: number, seed: number): Array<{ text: string; label: string }> {
+  let s = seed;
+  const next = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const pick = <T,>(xs: T[]) => xs[Math.floor(next() * xs.length)]!;
+  const labels = Object.keys(vocabulary);
+  return Array.from({ length: n }, (_, i) => {
+    const label = labels[i % labels.length]!;
+    const words = [pick(fillers), pick(vocabulary[label]!), pick(fillers), pick(vocabulary[label]!), pick(fillers)];
+    return { text: words.join(' '), label };
+  });
+}
+
+for (const driver of drivers) {
+  describe(`feedback loop on ${driver}`, () => {
+    let t: TestDb;
+    let app: TestApp;
+    let admin: ReturnType<typeof client>;
+    before(async () => {
+      t = await freshDb(driver);
+      app = await startApp(t.db);
+      admin = client(app.url, adminKey);
+    });
+    after(async () => {
+      await app.close();
+      await t.drop();
+    });
+
+    test('cold start sends items to people; imported history trains a model that then decides', async () => {
+      const wf = labelWorkflow('learn', { model: { type: 'builtin', minExamples: 40, retrainEvery: 8 }, policy: { threshold: 0.6 } });
+      assert.equal((await admin.post('/v1/workflows', wf)).status, 201);
+      const cold = await admin.post('/v1/workflows/learn/items', { text: 'my invoice is wrong' });
+      assert.equal(cold.body.route.route, 'review');
+      assert.equal(cold.body.route.reasons[0].code, 'model_error');
+      assert.match(cold.body.route.reasons[0].message, /no model trained yet/);
+
+      const compiled = await app.engine.workflows.get(t.db, 'learn');
+      const history = [...messages(240, 7), { text: 'x', label: 'nonsense' }, { text: '', label: 'bug' }];
+      const report = await importLabels(t.db, compiled, history, { text: 'text', label: 'label' });
+      assert.equal(report.imported, 240);
+      assert.deepEqual(report.rejected.map((r) => r.row), [242, 243]);
+      const again = await importLabels(t.db, compiled, history, { text: 'text', label: 'label' });
+      assert.equal(again.imported, 0, 'a re-run adds nothing');
+
+      const trained = await retrainDue(app.engine);
+      assert.equal(trained.length, 1);
+      assert.ok(trained[0]!.trained);
+      const versions = await admin.get('/v1/workflows/learn/model/versions');
+      assert.equal(versions.body.versions.length, 1);
+      const v1 = versions.body.versions[0];
+      assert.equal(v1.trainingSize, 240);
+      assert.ok(v1.scores.accuracy >= 0.8, JSON.stringify(v1.scores));
+      assert.equal(typeof v1.scores.ece, 'number');
+      assert.equal(v1.calibration.kind, 'temperature');
+
+      const warm = await admin.post('/v1/workflows/learn/items', { text: 'why was i charged twice on the invoice' });
+      const item = await admin.get(`/v1/items/${warm.body.id}`);
+      assert.equal(item.body.prediction.label, 'billing');
+      assert.equal(item.body.prediction.model, 'builtin:learn@v1');
+      assert.ok(item.body.prediction.explanation.length > 0);
+      assert.ok(item.body.prediction.explanation.some((e: string) => /invoice|charged/.test(e)), item.body.prediction.explanation.join());
+      assert.equal(warm.body.route.route, 'auto');
+    });
+
+    test('human decisions become examples and trigger the next version, which every process serves', async () => {
+      const rev = await person(t.db, 'reviewer', ['learn']);
+      const rc = client(app.url, rev.token);
+      // Below the threshold on purpose: these go to the reviewer, whose answers teach the model.
+      await admin.put('/v1/workflows/learn', labelWorkflow('learn', { model: { type: 'builtin', minExamples: 40, retrainEvery: 8 }, policy: { threshold: 1 } }));
+      app.engine.workflows.forget('learn');
+      const fresh = messages(9, 99);
+      for (const m of fresh) await admin.post('/v1/workflows/learn/items', { text: m.text });
+      let answered = 0;
+      for (;;) {
+        const c = await rc.post('/v1/tasks/claim', { workflow: 'learn' });
+        if (c.status === 204) break;
+        const truth = fresh.find((m) => m.text === c.body.item.text)?.label ?? 'billing';
+        assert.equal((await rc.post(`/v1/tasks/${c.body.task.id}/answer`, { assignment: c.body.task.assignment, label: truth })).status, 200);
+        answered++;
+      }
+      assert.equal(answered, 10, 'nine new items and the cold-start one');
+      const examples = await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM examples WHERE workflow = 'learn' AND source = 'decision'`);
+      assert.equal(examples[0]!.n, 10);
+      const r = await retrainDue(app.engine);
+      assert.ok(r[0]!.trained, JSON.stringify(r));
+      const versions = (await admin.get('/v1/workflows/learn/model/versions')).body.versions;
+      assert.deepEqual(versions.map((v: { version: number; trainingSize: number }) => [v.version, v.trainingSize]), [[1, 240], [2, 250]]);
+      assert.equal((await retrainDue(app.engine))[0]!.trained, false, 'nothing new since v2');
+
+      const p = await admin.post('/v1/workflows/learn/items', { text: 'the app shows an error and freezes' });
+      const seen = await admin.get(`/v1/items/${p.body.id}`);
+      assert.equal(seen.body.prediction.model, 'builtin:learn@v2');
+      assert.equal(seen.body.prediction.label, 'bug');
+
+      if (driver === 'postgres') {
+        // Another process on the same database serves the newest version without being told.
+        const otherDb = await openDb({ url: t.url! });
+        const other = await createEngine(otherDb, { adminKey });
+        try {
+          const wf = await other.workflows.get(otherDb, 'learn');
+          const pred = await other.models.predict(otherDb, wf, { workflow: 'learn', text: 'stolen card, looks like fraud', fields: {}, metadata: {}, labels: wf.labels });
+          assert.equal(pred?.model, 'builtin:learn@v2');
+          assert.equal(pred?.label, 'fraud');
+        } finally {
+          await other.close();
+          await otherDb.close();
+        }
+      }
+    });
+
+    test('retraining on demand needs a lead and a built-in model', async () => {
+      const rev = await person(t.db, 'reviewer', ['learn']);
+      assert.equal((await client(app.url, rev.token).post('/v1/workflows/learn/model/retrain', {})).status, 403);
+      const forced = await admin.post('/v1/workflows/learn/model/retrain', {});
+      assert.equal(forced.status, 200);
+      assert.equal(forced.body.trained, false);
+      assert.match(forced.body.reason, /no new labels/);
+      await admin.post('/v1/workflows', labelWorkflow('no-model'));
+      const refused = await admin.post('/v1/workflows/no-model/model/retrain', {});
+      assert.equal(refused.status, 400);
+      assert.equal(refused.body.errors[0].path, 'model.type');
+    });
+
+    test('an openai-compatible model scores items; when it fails the item goes to people with the reason', async () => {
+      const standIn = await startOpenAIStandIn({ kind: 'answer', label: 'fraud', confidence: 0.97, evidence: ['stolen'] }, { apiKey: 'sk-test-123' });
+      process.env.TANDEM_TEST_OPENAI_KEY = 'sk-test-123';
+      try {
+        await admin.post('/v1/workflows', labelWorkflow('llm', { model: { type: 'openai', baseUrl: standIn.baseUrl, model: 'gpt-test', apiKeyEnv: 'TANDEM_TEST_OPENAI_KEY', timeoutMs: 2000 } }));
+        const r = await admin.post('/v1/workflows/llm/items', { text: 'my card was stolen' });
+        assert.equal(r.status, 201);
+        assert.equal(r.body.route.route, 'auto');
+        assert.equal(r.body.route.label, 'fraud');
+        assert.equal(standIn.requests.at(-1)?.authorization, 'Bearer sk-test-123');
+        process.env.TANDEM_TEST_OPENAI_KEY = 'sk-wrong';
+        const denied = await admin.post('/v1/workflows/llm/items', { text: 'my card was stolen again' });
+        assert.equal(denied.body.route.route, 'review');
+        assert.equal(denied.body.route.reasons[0].code, 'model_error');
+        assert.doesNotMatch(JSON.stringify(denied.body), /sk-wrong/);
+      } finally {
+        delete process.env.TANDEM_TEST_OPENAI_KEY;
+        await standIn.close();
+      }
+      const gone = await admin.post('/v1/workflows/llm/items', { text: 'anyone there?' });
+      assert.equal(gone.body.route.route, 'review');
+      assert.match(gone.body.route.reasons[0].message, /unreachable|did not answer/);
+    });
+  });
+}
