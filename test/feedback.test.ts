@@ -80,6 +80,11 @@ for (const driver of drivers) {
       assert.ok(item.body.prediction.explanation.length > 0);
       assert.ok(item.body.prediction.explanation.some((e: string) => /invoice|charged/.test(e)), item.body.prediction.explanation.join());
       assert.equal(warm.body.route.route, 'auto');
+
+      const foreign = await admin.post('/v1/workflows/learn/items', { text: 'Wo ist meine Rechnung? Bitte schnell antworten' });
+      assert.equal(foreign.body.route.route, 'review');
+      assert.equal(foreign.body.route.reasons[0].code, 'out_of_scope');
+      assert.ok(foreign.body.route.reasons[0].coverage < 0.6);
     });
 
     test('human decisions become examples and trigger the next version, which every process serves', async () => {
@@ -98,13 +103,13 @@ for (const driver of drivers) {
         assert.equal((await rc.post(`/v1/tasks/${c.body.task.id}/answer`, { assignment: c.body.task.assignment, label: truth })).status, 200);
         answered++;
       }
-      assert.equal(answered, 10, 'nine new items and the cold-start one');
+      assert.equal(answered, 11, 'nine new items, the cold-start one and the foreign one');
       const examples = await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM examples WHERE workflow = 'learn' AND source = 'decision'`);
-      assert.equal(examples[0]!.n, 10);
+      assert.equal(examples[0]!.n, 11);
       const r = await retrainDue(app.engine);
       assert.ok(r[0]!.trained, JSON.stringify(r));
       const versions = (await admin.get('/v1/workflows/learn/model/versions')).body.versions;
-      assert.deepEqual(versions.map((v: { version: number; trainingSize: number }) => [v.version, v.trainingSize]), [[1, 240], [2, 250]]);
+      assert.deepEqual(versions.map((v: { version: number; trainingSize: number }) => [v.version, v.trainingSize]), [[1, 240], [2, 251]]);
       assert.equal((await retrainDue(app.engine))[0]!.trained, false, 'nothing new since v2');
 
       const p = await admin.post('/v1/workflows/learn/items', { text: 'the app shows an error and freezes' });
@@ -139,6 +144,37 @@ for (const driver of drivers) {
       const refused = await admin.post('/v1/workflows/no-model/model/retrain', {});
       assert.equal(refused.status, 400);
       assert.equal(refused.body.errors[0].path, 'model.type');
+    });
+
+    test('a reviewer adds a label the workflow lacked, and the model learns it', async () => {
+      const rev = await person(t.db, 'reviewer', ['learn']);
+      const rc = client(app.url, rev.token);
+      await admin.put('/v1/workflows/learn', labelWorkflow('learn', { model: { type: 'builtin', minExamples: 40, retrainEvery: 8 }, policy: { threshold: 1 } }));
+      const texts = Array.from({ length: 12 }, (_, i) => `please change my postal address to street ${i} apartment moving house`);
+      for (const text of texts) await admin.post('/v1/workflows/learn/items', { text });
+      let added = 0;
+      for (;;) {
+        const c = await rc.post('/v1/tasks/claim', { workflow: 'learn' });
+        if (c.status === 204) break;
+        const isMove = c.body.item.text.includes('postal address');
+        if (isMove && added === 0) {
+          const refused = await rc.post(`/v1/tasks/${c.body.task.id}/answer`, { assignment: c.body.task.assignment, label: 'address_change' });
+          assert.equal(refused.status, 400, 'an unknown label without addLabel is refused');
+        }
+        const a = await rc.post(`/v1/tasks/${c.body.task.id}/answer`, isMove ? { assignment: c.body.task.assignment, label: 'address_change', addLabel: true } : { assignment: c.body.task.assignment, label: 'other' });
+        assert.equal(a.status, 200, JSON.stringify(a.body));
+        if (isMove) added++;
+      }
+      assert.equal(added, 12);
+      const wf = await admin.get('/v1/workflows/learn');
+      assert.deepEqual(wf.body.labels, ['billing', 'bug', 'fraud', 'other', 'address_change']);
+      const forced = await admin.post('/v1/workflows/learn/model/retrain', {});
+      assert.equal(forced.status, 201);
+      assert.ok(forced.body.version.labels.includes('address_change'));
+      const p = await admin.post('/v1/workflows/learn/items', { text: 'i am moving house, please change my postal address' });
+      const seen = await admin.get(`/v1/items/${p.body.id}`);
+      assert.equal(seen.body.prediction.label, 'address_change');
+      await admin.put('/v1/workflows/learn', { ...labelWorkflow('learn', { model: { type: 'builtin', minExamples: 40, retrainEvery: 8 }, policy: { threshold: 1 } }), labels: wf.body.labels });
     });
 
     test('an openai-compatible model scores items; when it fails the item goes to people with the reason', async () => {

@@ -159,7 +159,7 @@ const arb = fc.record({
 type Case = typeof arb extends fc.Arbitrary<infer T> ? T : never;
 
 function toInput(c: Case): RouteInput {
-  const policy: PolicySpec = { threshold: c.threshold, labelThresholds: c.labelThresholds, rules: [], auditRate: c.auditRate, seed: c.seed };
+  const policy: PolicySpec = { threshold: c.threshold, labelThresholds: c.labelThresholds, rules: [], minCoverage: 0.6, auditRate: c.auditRate, seed: c.seed };
   return { policy, rules: compile(c.rules), labels, prediction: c.prediction, fields: { amount: c.amount }, metadata: {}, itemKey: c.itemKey };
 }
 
@@ -214,7 +214,7 @@ test('property: audit only for auto; rate 0 never, rate 1 always; deterministic'
 test('property: the share of audited items is close to the audit rate', () => {
   fc.assert(
     fc.property(unit, fc.string({ maxLength: 10 }), (auditRate, seed) => {
-      const policy: PolicySpec = { threshold: 0.5, labelThresholds: {}, rules: [], auditRate, seed };
+      const policy: PolicySpec = { threshold: 0.5, labelThresholds: {}, rules: [], minCoverage: 0.6, auditRate, seed };
       const n = 2000;
       let audited = 0;
       for (let i = 0; i < n; i++) {
@@ -225,4 +225,14 @@ test('property: the share of audited items is close to the audit rate', () => {
     }),
     { numRuns: 50 },
   );
+});
+
+test('an item whose words the model mostly never saw goes to people, however confident the model is', () => {
+  const policy: PolicySpec = { threshold: 0.5, labelThresholds: {}, rules: [], minCoverage: 0.6, auditRate: 0, seed: 's' };
+  const base = { policy, rules: [], labels, fields: {}, metadata: {}, itemKey: 'k' };
+  const foreign = decideRoute({ ...base, prediction: { ...predict('billing', 0.99), coverage: 0.15 } });
+  assert.equal(foreign.route, 'review');
+  assert.deepEqual(foreign.reasons, [{ code: 'out_of_scope', coverage: 0.15, minCoverage: 0.6 }]);
+  const familiar = decideRoute({ ...base, prediction: { ...predict('billing', 0.99), coverage: 0.9 } });
+  assert.equal(familiar.route, 'auto');
 });

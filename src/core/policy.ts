@@ -32,6 +32,9 @@ function judgePrediction(input: RouteInput): { trusted: boolean; reason: Reason 
     // A model that answers without a label or a real confidence has failed, even if it did not say so.
     return { trusted: false, reason: { code: 'model_error', message: 'the model gave no label or confidence' } };
   }
+  if (p.coverage !== undefined && p.coverage < input.policy.minCoverage) {
+    return { trusted: false, reason: { code: 'out_of_scope', coverage: p.coverage, minCoverage: input.policy.minCoverage } };
+  }
   if (input.labels.length > 0 && !input.labels.includes(p.label)) {
     return { trusted: false, reason: { code: 'unknown_label', label: p.label } };
   }

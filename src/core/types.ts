@@ -12,6 +12,8 @@ export interface Prediction {
   explanation: string[];
   /** Which model produced it, e.g. `none`, `http:https://scorer/v1`. */
   model: string;
+  /** Share of the item's words the model has seen in training (built-in model only); low means out of scope. */
+  coverage?: number;
   /** Set when the model failed: why (timeout, status, garbage). */
   error?: string;
 }
@@ -25,6 +27,7 @@ export type Reason =
   | { code: 'no_model' }
   | { code: 'model_error'; message: string }
   | { code: 'unknown_label'; label: string }
+  | { code: 'out_of_scope'; coverage: number; minCoverage: number }
   | { code: 'rule'; rule: string; name: string; action: 'review' | 'escalate' }
   | { code: 'audit_sample'; rate: number };
 

@@ -30,6 +30,11 @@ export const policySpec = z
     /** Per-label thresholds; a label absent here uses `threshold`. */
     labelThresholds: z.record(z.string(), z.number().min(0).max(1)).default({}),
     rules: z.array(ruleInput).max(100).default([]),
+    /**
+     * Items whose words the model mostly never saw in training (another language, gibberish, a
+     * new kind of request) go to people whatever the confidence: below this share of known words.
+     */
+    minCoverage: z.number().min(0).max(1).default(0.6),
     /** Share of automatic decisions also sent to a person for audit. */
     auditRate: z.number().min(0).max(1).default(0),
     /** Seed for audit sampling; the same seed and item key always give the same sample. */

@@ -64,7 +64,7 @@ export function createModelRegistry(refreshMs = 1000): ModelRegistry {
       }
       const text = [req.text ?? '', ...Object.values(req.fields).filter((v): v is string => typeof v === 'string')].join(' ').trim();
       const p = predictBuiltin(current.model, text);
-      return { labels: p.labels, label: p.label, confidence: p.confidence, explanation: p.evidence, model: `${model}@v${current.version}` };
+      return { labels: p.labels, label: p.label, confidence: p.confidence, explanation: p.evidence, model: `${model}@v${current.version}`, coverage: p.coverage };
     },
     invalidate(workflow) {
       cache.delete(workflow);

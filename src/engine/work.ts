@@ -12,7 +12,9 @@ import { settleAnswer } from './decide.ts';
 import type { Engine } from './engine.ts';
 import { conflict, invalid, notFound } from './errors.ts';
 import { parseOutcome, type RawOutcome } from './outcomes.ts';
-import { isLead, mayAccess, requirePerson, visibleWorkflows, type Principal } from './principals.ts';
+import { actorName, isLead, mayAccess, requirePerson, visibleWorkflows, type Principal } from './principals.ts';
+import { addWorkflowLabel } from '../store/workflows.ts';
+import type { CompiledWorkflow } from './workflows.ts';
 
 export interface ClaimInput {
   workflow?: string | undefined;
@@ -92,6 +94,8 @@ export interface AnswerInput extends LeaseInput {
   outcome: RawOutcome;
   note?: string | undefined;
   timeSpentMs?: number | undefined;
+  /** The label is new: add it to the workflow's labels (the model learns it from this answer on). */
+  addLabel?: boolean | undefined;
 }
 
 export interface AnswerResult {
@@ -107,7 +111,14 @@ export async function answer(engine: Engine, principal: Principal, input: Answer
   const lease = await leaseOf(engine.db, principal, input);
   const current = await getTask(engine.db, lease.taskId);
   if (!current) throw notFound(`no task ${lease.taskId}`);
-  const wf = await engine.workflows.get(engine.db, current.workflow);
+  let wf = await engine.workflows.get(engine.db, current.workflow);
+  const label = input.outcome.label;
+  if (input.addLabel && label !== undefined && !wf.labels.includes(label)) {
+    // Only the lease holder may change the workflow's labels: a late answer changes nothing.
+    if (current.status !== 'leased' || current.lease_owner !== lease.reviewerId || current.assignment !== lease.assignment) await explainLostLease(engine.db, lease);
+    if (wf.spec.answerType !== 'label') throw invalid('only label workflows take new labels', [{ path: 'addLabel', message: 'is only for answerType "label"' }]);
+    wf = await addLabel(engine, wf.spec.name, label, actorName(principal));
+  }
   const outcome = parseOutcome(wf, input.outcome);
   return engine.db.transaction(async (tx) => {
     const task = await closeLease(tx, lease, 'done');
@@ -144,4 +155,15 @@ async function explainLostLease(db: Queryable, lease: Lease): Promise<never> {
   if (task.status === 'escalated') throw conflict('this assignment was escalated already');
   if (task.status === 'cancelled') throw conflict('the task was cancelled');
   throw conflict('the lease has ended (expired or released); claim the task again');
+}
+
+/** A reviewer met a kind of item no label fits: the label joins the workflow, with an event. */
+async function addLabel(engine: Engine, workflow: string, label: string, actor: string): Promise<CompiledWorkflow> {
+  if (!/^\S(.{0,98}\S)?$/.test(label)) throw invalid('a new label is 1 to 100 characters without surrounding spaces', [{ path: 'label', message: 'is not a usable label' }]);
+  await engine.db.transaction(async (tx) => {
+    const version = await addWorkflowLabel(tx, workflow, label);
+    if (version !== null) await insertEvents(tx, [{ type: 'workflow.label_added', workflow, payload: { label, actor, version } }]);
+  });
+  engine.workflows.forget(workflow);
+  return engine.workflows.get(engine.db, workflow);
 }

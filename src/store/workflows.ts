@@ -42,3 +42,15 @@ export async function listWorkflows(db: Queryable): Promise<WorkflowRow[]> {
     'SELECT name, spec, version, created_at, updated_at FROM workflows ORDER BY name',
   );
 }
+
+/** Appends a label to a label workflow's spec; the new version, or null if the label was there. */
+export async function addWorkflowLabel(db: Queryable, name: string, label: string): Promise<number | null> {
+  const rows = await db.query<{ version: number }>(
+    `UPDATE workflows SET spec = jsonb_set(spec, '{labels}', coalesce(spec->'labels', '[]'::jsonb) || to_jsonb($2::text)),
+            version = version + 1, updated_at = now()
+     WHERE name = $1::text AND NOT coalesce(spec->'labels', '[]'::jsonb) ? $2::text
+     RETURNING version`,
+    [name, label],
+  );
+  return rows[0]?.version ?? null;
+}

@@ -85,12 +85,13 @@ export const taskRoutes = [
         assignment,
         note: z.string().max(5000).optional(),
         timeSpentMs: z.number().int().min(0).max(86_400_000).optional().describe('Time the reviewer spent, in milliseconds'),
+        addLabel: z.boolean().optional().describe('For label workflows: the label is new; add it to the workflow (the model learns it)'),
       })
       .strict(),
     responses: { 200: { description: 'The answered task, and the decision if one was made' } },
     async handle({ engine, principal, params, body }) {
-      const { assignment: a, note, timeSpentMs, ...outcome } = body;
-      const r = await answer(engine, principal, { taskId: params.id, assignment: a, outcome, note, timeSpentMs });
+      const { assignment: a, note, timeSpentMs, addLabel, ...outcome } = body;
+      const r = await answer(engine, principal, { taskId: params.id, assignment: a, outcome, note, timeSpentMs, addLabel });
       return {
         status: 200,
         body: { task: taskView(r.task), outcome: r.outcome, decision: r.decision ? decisionView(r.decision) : null, escalationTaskId: r.escalationId },

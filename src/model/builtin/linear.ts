@@ -9,6 +9,7 @@
 // for it, so most of training touches a handful of weights per n-gram instead of all of them.
 import {
   buildVocabulary,
+  columnOf,
   extendVocabulary,
   hashText,
   traceText,
@@ -82,6 +83,12 @@ export interface ClassifierPrediction {
   logits: Float64Array;
   /** Words and phrases of the text that pushed hardest towards `label`, strongest first. */
   evidence: string[];
+  /**
+   * Share of the text's distinct words that the vocabulary knows, 0 to 1 (1 for a text with no
+   * words). Low coverage marks a text unlike anything in training (another language, gibberish,
+   * a new kind of request): its confidence means little. Only computed with `explain`.
+   */
+  coverage: number;
 }
 
 /**
@@ -606,7 +613,19 @@ export function predict(model: Model, text: string, { explain = true }: { explai
     confidence: probs[best]!,
     logits,
     evidence: traced ? evidence(model, traced, x, origin!, best) : [],
+    coverage: traced ? wordCoverage(model, traced) : 1,
   };
+}
+
+function wordCoverage(model: Model, traced: TracedText): number {
+  let words = 0;
+  let known = 0;
+  for (let i = 0; i < traced.buckets.length; i++) {
+    if (traced.span[i] !== 1) continue;
+    words++;
+    if (columnOf(model.vocab, traced.buckets[i]!) >= 0) known++;
+  }
+  return words === 0 ? 1 : known / words;
 }
 
 /** The words and phrases with the largest summed pull towards class `k`. */
