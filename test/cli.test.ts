@@ -11,12 +11,18 @@ import { client, eventually, freePort } from './harness.ts';
 const main = ['--import', 'tsx', 'src/cli/main.ts'];
 
 
+/** How the demo's live messages were routed so far, from the workflow's statistics. */
+async function readDemoRoutes(me: ReturnType<typeof client>): Promise<{ auto: number; review: number }> {
+  const stats = (await me.get('/v1/workflows/support-triage/stats')).body;
+  return { auto: stats.routes.auto, review: stats.routes.review };
+}
+
 describe('tandem serve on an embedded database', () => {
   let dir: string;
   let child: ChildProcess;
   let output = '';
   let url: string;
-  const env = () => ({ ...process.env, DATABASE_URL: '', TANDEM_DATA_DIR: join(dir, 'data'), TANDEM_ADMIN_KEY: '' });
+  const env = () => ({ ...process.env, DATABASE_URL: '', TANDEM_DATA_DIR: join(dir, 'data'), TANDEM_ADMIN_KEY: '', TANDEM_DEMO_INTERVAL_MS: '30' });
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'tandem-cli-'));
@@ -51,8 +57,17 @@ describe('tandem serve on an embedded database', () => {
     const me = client(url, session.body.token);
     const names = (await me.get('/v1/workflows')).body.workflows.map((w: { name: string }) => w.name);
     assert.deepEqual(names, ['refunds', 'support-triage']);
+    const versions = (await me.get('/v1/workflows/support-triage/model/versions')).body.versions;
+    assert.equal(versions[0].trainingSize, 4000, 'the demo model is warmed with Banking77 history');
+    assert.ok(versions[0].scores.accuracy > 0.8, JSON.stringify(versions[0].scores));
+    // Live traffic trickles in: the machine decides some at once, the rest wait for people.
+    const routes = await eventually(async () => {
+      const rows = await readDemoRoutes(me);
+      return rows.auto > 0 && rows.review > 0 ? rows : undefined;
+    }, 30_000, 'demo traffic with both automatic and human routes');
+    assert.ok(routes.auto + routes.review >= 2);
     const queues = (await me.get('/v1/queues')).body.queues;
-    assert.deepEqual(queues.map((q: { workflow: string; open: number }) => [q.workflow, q.open]), [['support-triage', 40]]);
+    assert.ok(queues.some((q: { workflow: string; open: number }) => q.workflow === 'support-triage' && q.open > 0));
     const bad = await me.post('/v1/workflows/refunds/items', { fields: { amount: 'lots' } });
     assert.equal(bad.status, 400);
     assert.equal(bad.body.errors[0].path, 'fields.amount');

@@ -1,20 +1,17 @@
 // `tandem serve`: open the database, migrate, make the first admin, load workflow files and the
 // demo, start the background jobs, and serve HTTP until a signal says stop.
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { parse as parseYaml } from 'yaml';
 import type { FastifyInstance } from 'fastify';
-import { workflowSpec } from '../core/workflow.ts';
 import { buildServer } from '../api/server.ts';
 import { bootstrapAdmin } from '../engine/access.ts';
 import { createEngine, type Engine } from '../engine/engine.ts';
-import { submitItem } from '../engine/submit.ts';
 import { startTimekeeper, type Timekeeper } from '../engine/timekeeper.ts';
 import { startRetrainer } from '../engine/retrain.ts';
 import { upsertWorkflow } from '../engine/workflows.ts';
 import { openDb } from '../store/db.ts';
 import { migrate } from '../store/migrate.ts';
 import type { Config } from './config.ts';
+import { startDemo, type Demo } from './demo.ts';
+import { readWorkflowFile } from './workflowFiles.ts';
 
 export interface ServeOptions {
   workflowFiles: string[];
@@ -28,8 +25,6 @@ export interface Running {
   url: string;
   stop(): Promise<void>;
 }
-
-const demoDir = fileURLToPath(new URL('../../demo/', import.meta.url));
 
 export async function serve(config: Config, options: ServeOptions): Promise<Running> {
   const db = await openDb({ url: config.databaseUrl, dataDir: config.dataDir, poolSize: config.poolSize });
@@ -47,7 +42,7 @@ export async function serve(config: Config, options: ServeOptions): Promise<Runn
       options.log(`workflow ${spec.name}: ${await upsertWorkflow(db, engine.workflows, spec)} (from ${file})`);
     }
   }
-  if (options.demo) await loadDemo(engine, options.log);
+  const demo: Demo | null = options.demo ? await startDemo(engine, config.demoIntervalMs, options.log) : null;
 
   const timekeeper: Timekeeper = startTimekeeper(db, config.tickMs, (err) => options.log(`background job failed: ${String(err)}`));
   const retrainer = startRetrainer(engine, config.retrainMs, options.log);
@@ -61,6 +56,7 @@ export async function serve(config: Config, options: ServeOptions): Promise<Runn
     url,
     stop: () =>
       (stopping ??= (async () => {
+        await demo?.stop();
         await app.close();
         await timekeeper.stop();
         await retrainer.stop();
@@ -68,33 +64,4 @@ export async function serve(config: Config, options: ServeOptions): Promise<Runn
         await db.close();
       })()),
   };
-}
-
-/** Workflow specs from a JSON or YAML file holding one spec or a list of them. */
-export function readWorkflowFile(file: string) {
-  const text = readFileSync(file, 'utf8');
-  const data: unknown = /\.ya?ml$/i.test(file) ? parseYaml(text) : JSON.parse(text);
-  const list = Array.isArray(data) ? data : [data];
-  return list.map((entry, i) => {
-    const parsed = workflowSpec.safeParse(entry);
-    if (!parsed.success) {
-      const where = parsed.error.issues.map((x) => `${x.path.join('.') || '(root)'}: ${x.message}`).join('; ');
-      throw new Error(`${file}: workflow ${i + 1} is invalid: ${where}`);
-    }
-    return parsed.data;
-  });
-}
-
-async function loadDemo(engine: Engine, log: (line: string) => void): Promise<void> {
-  const [spec] = readWorkflowFile(`${demoDir}support-triage.json`);
-  if (!spec) return;
-  const state = await upsertWorkflow(engine.db, engine.workflows, spec);
-  if (state !== 'created') return;
-  const lines = readFileSync(`${demoDir}items.jsonl`, 'utf8').split('\n').filter(Boolean);
-  const system = { kind: 'key', id: 'demo', name: 'demo', role: 'admin', workflows: null } as const;
-  for (const [i, line] of lines.entries()) {
-    const row = JSON.parse(line) as { text: string; metadata: Record<string, unknown> };
-    await submitItem(engine, system, { workflow: spec.name, text: row.text, metadata: row.metadata, idempotencyKey: `demo-${i}` });
-  }
-  log(`demo: workflow ${spec.name} created with ${lines.length} customer messages waiting in its review queue`);
 }

@@ -3,6 +3,7 @@ import { notFound } from '../../engine/errors.ts';
 import { mayAccess, requireLead } from '../../engine/principals.ts';
 import { retrainWorkflow } from '../../engine/retrain.ts';
 import { listModelVersions, type ModelVersionRow } from '../../store/modelVersions.ts';
+import { workflowCounts } from '../../store/stats.ts';
 import { defineRoute } from '../route.ts';
 
 const nameParam = z.object({ name: z.string().min(1).max(63).describe('Workflow name') });
@@ -47,6 +48,33 @@ export const modelRoutes = [
       requireLead(principal, params.name);
       const r = await retrainWorkflow(engine, params.name, true);
       return r.trained ? { status: 201, body: { trained: true, version: versionView(r.version) } } : { status: 200, body: { trained: false, reason: r.reason } };
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/v1/workflows/{name}/stats',
+    tag: 'models',
+    summary: 'Workflow statistics',
+    description: 'Items submitted since `from` (default: the last 24 hours): how they were routed, how many are decided, and by whom (the current decision).',
+    params: nameParam,
+    query: z.object({ from: z.iso.datetime({ offset: true }).optional().describe('ISO 8601 start of the period') }).strict(),
+    responses: { 200: { description: 'Counts' } },
+    async handle({ engine, principal, params, query }) {
+      if (!mayAccess(principal, params.name)) throw notFound(`no workflow named "${params.name}"`);
+      await engine.workflows.get(engine.db, params.name);
+      const from = query.from ? new Date(query.from) : new Date(Date.now() - 24 * 3600 * 1000);
+      const c = await workflowCounts(engine.db, params.name, from);
+      return {
+        status: 200,
+        body: {
+          workflow: params.name,
+          from: from.toISOString(),
+          items: c.items,
+          routes: { auto: c.auto, review: c.review, escalate: c.escalate, audited: c.audited },
+          decided: { total: c.decided, byMachine: c.by_machine, byPeople: c.by_people },
+          automationRate: c.items > 0 ? c.auto / c.items : null,
+        },
+      };
     },
   }),
 ];
