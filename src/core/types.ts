@@ -29,7 +29,8 @@ export type Reason =
   | { code: 'unknown_label'; label: string }
   | { code: 'out_of_scope'; coverage: number; minCoverage: number }
   | { code: 'rule'; rule: string; name: string; action: 'review' | 'escalate' }
-  | { code: 'audit_sample'; rate: number };
+  | { code: 'audit_sample'; rate: number }
+  | { code: 'target_accuracy'; target: number; note: string };
 
 export interface Route {
   route: RouteKind;

@@ -100,6 +100,14 @@ export const workflowSpec = z
     policy: policySpec.default(policySpec.parse({})),
     queues: queuesSpec.default(queuesSpec.parse({})),
     consensus: consensusSpec.default(consensusSpec.parse({})),
+    /**
+     * The accuracy all final decisions must reach. When set, Tandem tunes the confidence
+     * thresholds itself (the policy's own thresholds are then ignored) so that the estimate meets
+     * it with the least human work, and sends everything to people while it cannot show that.
+     */
+    targetAccuracy: z.number().min(0.5).max(0.9999).optional(),
+    /** How often one person is right, for the target-accuracy estimate (until measured). */
+    reviewerAccuracy: z.number().min(0.5).max(1).default(0.98),
     /** Time a person has to settle a task, in seconds. */
     slaSeconds: z.number().int().min(1).max(30 * 24 * 3600).default(24 * 3600),
   })

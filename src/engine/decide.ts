@@ -58,7 +58,10 @@ export async function settleAnswer(tx: Queryable, wf: CompiledWorkflow, task: Ta
       if (answers.filter((a) => a.reviewer_id === task.lease_owner).length > 1) {
         throw conflict('you have voted on this item already; a consensus needs distinct reviewers');
       }
-      const result = settleConsensus(answers.map((a) => a.outcome as Outcome), wf.spec.consensus.answers, wf.spec.consensus.rule);
+      // As many votes as the item was given when routed (a target-accuracy plan may ask for more than the spec).
+      const votes = await tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM tasks WHERE item_id = $1::uuid AND kind = 'vote'`, [item.id]);
+      const needed = votes[0]?.n ?? wf.spec.consensus.answers;
+      const result = settleConsensus(answers.map((a) => a.outcome as Outcome), needed, wf.spec.consensus.rule);
       if (result.status === 'pending') return { decision: null, escalationId: null, events: [] };
       if (result.status === 'agreed') {
         return decide('consensus', result.outcome, `${result.votes} of ${answers.length} reviewers agreed (${wf.spec.consensus.rule})`);

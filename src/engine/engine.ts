@@ -4,6 +4,7 @@ import { createWorkflowCache, type WorkflowCache } from './workflows.ts';
 import { createAuthenticator, type Authenticator } from './access.ts';
 import { createDecisionWaiters, type DecisionWaiters } from './waiters.ts';
 import { createModelRegistry, type ModelRegistry } from './models.ts';
+import { createTuningCache, type TuningCache } from './tuning.ts';
 
 export interface EngineOptions {
   /** Lease length when a claim does not ask for one. */
@@ -18,6 +19,7 @@ export interface Engine {
   auth: Authenticator;
   waiters: DecisionWaiters;
   models: ModelRegistry;
+  tunings: TuningCache;
   leaseSeconds: number;
   close(): Promise<void>;
 }
@@ -30,6 +32,7 @@ export async function createEngine(db: Db, options: EngineOptions = {}): Promise
     auth: createAuthenticator({ adminKey: options.adminKey }),
     waiters,
     models: createModelRegistry(),
+    tunings: createTuningCache(),
     leaseSeconds: options.leaseSeconds ?? 300,
     close: () => waiters.close(),
   };

@@ -12,6 +12,7 @@ import { insertModelVersion, latestModelVersion, type ModelVersionRow } from '..
 import { listWorkflows } from '../store/workflows.ts';
 import type { Engine } from './engine.ts';
 import { invalid } from './errors.ts';
+import { retuneIfNeeded, tuneWorkflow } from './tuning.ts';
 
 const owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
 
@@ -52,24 +53,27 @@ export async function retrainWorkflow(engine: Engine, workflow: string, force: b
         scores: trained.heldOut ?? {},
         calibration: { kind: 'temperature', t: trained.temperature, fittedOn: 'held-out human labels' },
         trainingMs: trained.trainingMs,
+        heldOut: trained.heldOutOutcomes,
       });
       await insertEvents(tx, [{ type: 'model.trained', workflow, payload: { version: v.version, trainingSize: v.training_size, scores: v.scores, trainingMs: v.training_ms } }]);
       return v;
     });
     engine.models.invalidate(workflow);
+    // A new model is a new machine: its thresholds are planned afresh from its held-out scores.
+    await tuneWorkflow(engine, workflow, `model v${version.version} trained`);
     return { workflow, trained: true, version };
   } finally {
     await releaseJobLease(engine.db, job, owner);
   }
 }
 
-/** One pass over the built-in workflows, training those that are due. */
+/** One pass over the workflows: trains the built-in models that are due, re-plans targets that need it. */
 export async function retrainDue(engine: Engine): Promise<RetrainOutcome[]> {
   const out: RetrainOutcome[] = [];
   for (const row of await listWorkflows(engine.db)) {
-    const model = (row.spec as { model?: { type?: string } }).model;
-    if (model?.type !== 'builtin') continue;
-    out.push(await retrainWorkflow(engine, row.name, false));
+    const spec = row.spec as { model?: { type?: string }; targetAccuracy?: number };
+    if (spec.model?.type === 'builtin') out.push(await retrainWorkflow(engine, row.name, false));
+    if (spec.targetAccuracy !== undefined) await retuneIfNeeded(engine, row.name);
   }
   return out;
 }

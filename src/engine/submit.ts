@@ -9,6 +9,7 @@ import { forbidden, invalid, unprocessable } from './errors.ts';
 import { machineOutcome } from './outcomes.ts';
 import { mayAccess, actorName, type Principal } from './principals.ts';
 import type { CompiledWorkflow } from './workflows.ts';
+import { targetRouting } from './tuning.ts';
 
 export interface SubmitInput {
   workflow: string;
@@ -48,8 +49,9 @@ export async function submitItem(engine: Engine, principal: Principal, input: Su
 
   const itemId = randomUUID();
   const prediction = await engine.models.predict(engine.db, wf, { workflow: wf.spec.name, text, fields, metadata, labels: wf.labels });
-  const route = decideRoute({
-    policy: wf.spec.policy,
+  const target = wf.spec.targetAccuracy === undefined ? null : targetRouting(wf, await engine.tunings.current(engine.db, wf.spec.name));
+  const decided = decideRoute({
+    policy: target?.policy ?? wf.spec.policy,
     rules: wf.rules,
     labels: wf.labels,
     prediction,
@@ -57,7 +59,8 @@ export async function submitItem(engine: Engine, principal: Principal, input: Su
     metadata,
     itemKey: key ?? itemId,
   });
-  const plan = planWork(wf, route, actorName(principal));
+  const route: Route = target?.note && decided.route !== 'auto' ? { ...decided, reasons: [...decided.reasons, target.note] } : decided;
+  const plan = planWork(wf, route, actorName(principal), target?.reviewers ?? wf.spec.consensus.answers);
   const inserted = await insertRoutedItem(
     engine.db,
     { id: itemId, workflow: wf.spec.name, idempotencyKey: key, requestHash, text, fields, metadata, prediction, route, status: plan.decision ? 'decided' : 'pending' },
@@ -88,7 +91,7 @@ interface WorkPlan {
 }
 
 /** What a route makes of an item: a machine decision, human tasks, and the events that say so. */
-export function planWork(wf: CompiledWorkflow, route: Route, submitter: string): WorkPlan {
+export function planWork(wf: CompiledWorkflow, route: Route, submitter: string, reviewers: number): WorkPlan {
   const { spec } = wf;
   const events: NewEvent[] = [
     { type: 'item.routed', workflow: spec.name, payload: { route: route.route, audit: route.audit, reasons: route.reasons, submitter } },
@@ -110,8 +113,8 @@ export function planWork(wf: CompiledWorkflow, route: Route, submitter: string):
     if (route.audit) tasks.push(task('audit', spec.queues.review, 'sampled for audit'));
   } else if (route.route === 'escalate') {
     tasks.push(task('escalation', spec.queues.escalation, 'a rule escalates this item'));
-  } else if (spec.consensus.answers > 1) {
-    for (let i = 0; i < spec.consensus.answers; i++) tasks.push(task('vote', spec.queues.review, `consensus vote ${i + 1} of ${spec.consensus.answers}`));
+  } else if (reviewers > 1) {
+    for (let i = 0; i < reviewers; i++) tasks.push(task('vote', spec.queues.review, `consensus vote ${i + 1} of ${reviewers}`));
   } else {
     tasks.push(task('review', spec.queues.review, 'needs a person'));
   }

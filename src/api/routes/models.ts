@@ -2,8 +2,9 @@ import { z } from 'zod';
 import { notFound } from '../../engine/errors.ts';
 import { mayAccess, requireLead } from '../../engine/principals.ts';
 import { retrainWorkflow } from '../../engine/retrain.ts';
-import { listModelVersions, type ModelVersionRow } from '../../store/modelVersions.ts';
+import { latestModelVersion, listModelVersions, type ModelVersionRow } from '../../store/modelVersions.ts';
 import { workflowCounts } from '../../store/stats.ts';
+import { auditOutcomesSince, latestTuning } from '../../store/tunings.ts';
 import { defineRoute } from '../route.ts';
 
 const nameParam = z.object({ name: z.string().min(1).max(63).describe('Workflow name') });
@@ -73,6 +74,35 @@ export const modelRoutes = [
           routes: { auto: c.auto, review: c.review, escalate: c.escalate, audited: c.audited },
           decided: { total: c.decided, byMachine: c.by_machine, byPeople: c.by_people },
           automationRate: c.items > 0 ? c.auto / c.items : null,
+        },
+      };
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/v1/workflows/{name}/quality',
+    tag: 'models',
+    summary: 'Target accuracy plan and estimate',
+    description:
+      'For a workflow with targetAccuracy: the thresholds Tandem chose, the share of items going to people, the estimated accuracy of all final decisions with its one-sided 95 % interval, whether the target is met and, if not, why (and how many people per item would meet it). Also the model version, its calibration error, and audits since the plan.',
+    params: nameParam,
+    responses: { 200: { description: 'The plan and estimate' } },
+    async handle({ engine, principal, params }) {
+      if (!mayAccess(principal, params.name)) throw notFound(`no workflow named "${params.name}"`);
+      const wf = await engine.workflows.get(engine.db, params.name);
+      const tuning = await latestTuning(engine.db, params.name);
+      const model = await latestModelVersion(engine.db, params.name);
+      const audits = tuning ? await auditOutcomesSince(engine.db, params.name, tuning.created_at) : null;
+      return {
+        status: 200,
+        body: {
+          workflow: params.name,
+          targetAccuracy: wf.spec.targetAccuracy ?? null,
+          plan: tuning?.plan ?? null,
+          tunedAt: tuning?.created_at.toISOString() ?? null,
+          tunedBecause: tuning?.reason ?? null,
+          model: model ? { version: model.version, trainingSize: model.training_size, scores: model.scores, calibration: model.calibration } : null,
+          auditsSincePlan: audits,
         },
       };
     },

@@ -3,6 +3,7 @@ import { workflowSpec } from '../../core/workflow.ts';
 import { invalid, notFound } from '../../engine/errors.ts';
 import { mayAccess, requireAdmin, visibleWorkflows } from '../../engine/principals.ts';
 import { createWorkflow, updateWorkflow } from '../../engine/workflows.ts';
+import { tuneWorkflow } from '../../engine/tuning.ts';
 import { listWorkflows } from '../../store/workflows.ts';
 import { defineRoute } from '../route.ts';
 import { workflowView } from '../views.ts';
@@ -22,6 +23,7 @@ export const workflowRoutes = [
     async handle({ engine, principal, body }) {
       requireAdmin(principal);
       const wf = await createWorkflow(engine.db, engine.workflows, body);
+      if (wf.spec.targetAccuracy !== undefined) await tuneWorkflow(engine, wf.spec.name, 'workflow created');
       return { status: 201, body: workflowView(wf), headers: { location: `/v1/workflows/${wf.spec.name}` } };
     },
   }),
@@ -63,7 +65,9 @@ export const workflowRoutes = [
     async handle({ engine, principal, params, body }) {
       requireAdmin(principal);
       if (body.name !== params.name) throw invalid('the body names another workflow than the path', [{ path: 'name', message: `must be "${params.name}"` }]);
-      return { status: 200, body: workflowView(await updateWorkflow(engine.db, engine.workflows, body)) };
+      const wf = await updateWorkflow(engine.db, engine.workflows, body);
+      if (wf.spec.targetAccuracy !== undefined) await tuneWorkflow(engine, wf.spec.name, 'workflow changed');
+      return { status: 200, body: workflowView(wf) };
     },
   }),
 ];

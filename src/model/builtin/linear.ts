@@ -72,6 +72,11 @@ export interface Model {
   trainingSize: number;
   heldOut: HeldOutScores | null;
   options: TrainOptions;
+  /**
+   * What the model said about each held-out example (at the fitted temperature), before it was
+   * trained on them too: evidence for tuning thresholds right after training. Not serialised.
+   */
+  heldOutOutcomes?: Array<{ label: string; confidence: number; correct: boolean }>;
 }
 
 export interface ClassifierPrediction {
@@ -502,6 +507,7 @@ export function train(examples: Example[], options: Partial<TrainOptions> = {}):
 
   let temperature = 1;
   let heldOut: HeldOutScores | null = null;
+  const heldOutOutcomes: NonNullable<Model['heldOutOutcomes']> = [];
   if (heldCount > 0) {
     const scores = new Float64Array(heldCount * K);
     const yHeld = y.subarray(fitted);
@@ -514,6 +520,12 @@ export function train(examples: Example[], options: Partial<TrainOptions> = {}):
       if (best === yHeld[q]) correct++;
     }
     temperature = fitTemperature(scores, yHeld, K);
+    for (let q = 0; q < heldCount; q++) {
+      const p = softmax(scores.subarray(q * K, q * K + K), temperature);
+      let best = 0;
+      for (let k = 1; k < K; k++) if (p[k]! > p[best]!) best = k;
+      heldOutOutcomes.push({ label: labels[best]!, confidence: p[best]!, correct: best === yHeld[q] });
+    }
     heldOut = {
       examples: heldCount,
       accuracy: correct / heldCount,
@@ -533,6 +545,7 @@ export function train(examples: Example[], options: Partial<TrainOptions> = {}):
     trainingSize: examples.length,
     heldOut,
     options: opts,
+    heldOutOutcomes,
   };
 }
 

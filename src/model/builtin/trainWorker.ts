@@ -8,4 +8,4 @@ const { examples } = workerData as { examples: Example[] };
 const started = performance.now();
 const model = train(examples);
 const bytes = serialize(model);
-parentPort?.postMessage({ bytes, labels: model.labels, heldOut: model.heldOut, temperature: model.temperature, trainingMs: Math.round(performance.now() - started) }, [bytes.buffer as ArrayBuffer]);
+parentPort?.postMessage({ bytes, labels: model.labels, heldOut: model.heldOut, heldOutOutcomes: model.heldOutOutcomes ?? [], temperature: model.temperature, trainingMs: Math.round(performance.now() - started) }, [bytes.buffer as ArrayBuffer]);

@@ -1,11 +1,12 @@
 // Training off the main thread: hands the examples to a worker and waits for the model's bytes.
 import { Worker } from 'node:worker_threads';
-import type { Example, HeldOutScores } from './linear.ts';
+import type { Example, HeldOutScores, Model } from './linear.ts';
 
 export interface Trained {
   bytes: Uint8Array;
   labels: string[];
   heldOut: HeldOutScores | null;
+  heldOutOutcomes: NonNullable<Model['heldOutOutcomes']>;
   temperature: number;
   trainingMs: number;
 }
