@@ -1,0 +1,79 @@
+// `npm run bench -- <name> [options]`: benchmarks print figures; they never pass or fail CI.
+import { parseArgs } from 'node:util';
+import { runLoad, type LoadOptions } from './load.ts';
+
+const usage = `usage: npm run bench -- <benchmark> [options]
+
+benchmarks:
+  load    HTTP load against a 'tandem serve' child on a throw-away database of the Postgres
+          server at DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test): automatic
+          submits, review submits, claim+answer pairs, server RSS, and pgbench TPC-B for scale.
+
+options (load):
+  --seconds N       length of each measured run (default 10)
+  --connections N   HTTP connections for the submit runs (default 32)
+  --reviewers N     concurrent reviewers for claim+answer (default 32)
+  --pool N          TANDEM_POOL_SIZE of the server (default 16)
+  --source          run the server from TypeScript sources (tsx) instead of dist/
+  --cpu-prof DIR    run the server under node --cpu-prof, write the profile to DIR and print
+                    its hotspots
+`;
+
+function whole(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    process.stderr.write(`--${name} must be a whole number from ${min} to ${max}, not "${raw}"\n`);
+    process.exit(2);
+  }
+  return n;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === 'load') {
+    let values;
+    try {
+      ({ values } = parseArgs({
+        args: rest,
+        options: {
+          seconds: { type: 'string' },
+          connections: { type: 'string' },
+          reviewers: { type: 'string' },
+          pool: { type: 'string' },
+          source: { type: 'boolean' },
+          'cpu-prof': { type: 'string' },
+        },
+        strict: true,
+      }));
+    } catch (err) {
+      process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n\n${usage}`);
+      return 2;
+    }
+    const options: LoadOptions = {
+      seconds: whole('seconds', values.seconds, 10, 1, 3600),
+      connections: whole('connections', values.connections, 32, 1, 1000),
+      reviewers: whole('reviewers', values.reviewers, 32, 1, 500),
+      poolSize: whole('pool', values.pool, 16, 1, 1000),
+      fromSource: values.source ?? false,
+      cpuProfDir: values['cpu-prof'] ?? null,
+    };
+    return runLoad(options);
+  }
+  if (name === 'help' || name === '--help' || name === '-h') {
+    process.stdout.write(usage);
+    return 0;
+  }
+  process.stderr.write(name ? `unknown benchmark "${name}"\n\n${usage}` : usage);
+  return 2;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`bench: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);
