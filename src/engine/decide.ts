@@ -8,7 +8,7 @@ import { listVoteAnswers } from '../store/answers.ts';
 import type { Queryable } from '../store/db.ts';
 import { appendDecision, latestDecision, type DecisionRow, type DecisionSource } from '../store/decisions.ts';
 import { insertEvents, type NewEvent } from '../store/events.ts';
-import { lockItem, markItemDecided, type ItemRow } from '../store/items.ts';
+import { lockItem, type ItemRow } from '../store/items.ts';
 import { upsertDecisionExample } from '../store/examples.ts';
 import { cancelOpenTasks, insertTask, type TaskRow } from '../store/tasks.ts';
 import { conflict, notFound } from './errors.ts';
@@ -26,15 +26,13 @@ export async function settleAnswer(tx: Queryable, wf: CompiledWorkflow, task: Ta
   if (!item) throw new Error(`task ${task.id} names a missing item`);
   const actor = actorName(principal);
   const decide = async (source: DecisionSource, o: Outcome, reason: string): Promise<Settled> => {
-    const previous = await latestDecision(tx, item.id);
     const decision = await appendDecision(tx, { itemId: item.id, source, outcome: o, actor, reason });
-    await markItemDecided(tx, item.id);
     await learnFrom(tx, wf, item, o);
-    const type = previous ? 'decision.corrected' : 'decision.made';
+    const type = decision.supersedes ? 'decision.corrected' : 'decision.made';
     return {
       decision,
       escalationId: null,
-      events: [{ type, workflow: wf.spec.name, itemId: item.id, payload: { version: decision.version, source, outcome: o, supersedes: previous?.id ?? null } }],
+      events: [{ type, workflow: wf.spec.name, itemId: item.id, payload: { version: decision.version, source, outcome: o, supersedes: decision.supersedes } }],
     };
   };
 
@@ -96,17 +94,15 @@ export async function correctDecision(
   return db.transaction(async (tx) => {
     const item = await lockItem(tx, itemId);
     if (!item || item.workflow !== wf.spec.name) throw notFound(`no item ${itemId}`);
-    const previous = await latestDecision(tx, itemId);
     const decision = await appendDecision(tx, { itemId, source: 'lead', outcome, actor: actorName(principal), reason });
-    await markItemDecided(tx, itemId);
     await learnFrom(tx, wf, item, outcome);
     const cancelled = await cancelOpenTasks(tx, itemId, '00000000-0000-0000-0000-000000000000');
     await insertEvents(tx, [
       {
-        type: previous ? 'decision.corrected' : 'decision.made',
+        type: decision.supersedes ? 'decision.corrected' : 'decision.made',
         workflow: wf.spec.name,
         itemId,
-        payload: { version: decision.version, source: 'lead', outcome, supersedes: previous?.id ?? null, reason, cancelledTasks: cancelled },
+        payload: { version: decision.version, source: 'lead', outcome, supersedes: decision.supersedes, reason, cancelledTasks: cancelled },
       },
     ]);
     return decision;

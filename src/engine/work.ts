@@ -71,8 +71,7 @@ export async function release(engine: Engine, principal: Principal, input: Lease
 
 export async function escalate(engine: Engine, principal: Principal, input: LeaseInput & { reason?: string | undefined }): Promise<{ task: TaskRow; escalationId: string }> {
   const lease = await leaseOf(engine.db, principal, input);
-  const task0 = await getTask(engine.db, lease.taskId);
-  if (task0?.kind === 'escalation') throw invalid('this task is an escalation already; answer it', [{ path: 'taskId', message: 'is an escalation' }]);
+  if (lease.task.kind === 'escalation') throw invalid('this task is an escalation already; answer it', [{ path: 'taskId', message: 'is an escalation' }]);
   return engine.db.transaction(async (tx) => {
     const task = await closeLease(tx, lease, 'escalated');
     if (!task) return explainLostLease(tx, lease);
@@ -109,8 +108,7 @@ export interface AnswerResult {
 
 export async function answer(engine: Engine, principal: Principal, input: AnswerInput): Promise<AnswerResult> {
   const lease = await leaseOf(engine.db, principal, input);
-  const current = await getTask(engine.db, lease.taskId);
-  if (!current) throw notFound(`no task ${lease.taskId}`);
+  const current = lease.task;
   let wf = await engine.workflows.get(engine.db, current.workflow);
   const label = input.outcome.label;
   if (input.addLabel && label !== undefined && !wf.labels.includes(label)) {
@@ -136,11 +134,12 @@ export async function answer(engine: Engine, principal: Principal, input: Answer
   });
 }
 
-async function leaseOf(db: Queryable, principal: Principal, input: LeaseInput): Promise<Lease> {
+/** The caller's lease on the task as they name it, and the task as it stands now. */
+async function leaseOf(db: Queryable, principal: Principal, input: LeaseInput): Promise<Lease & { task: TaskRow }> {
   const reviewer = requirePerson(principal);
   const task = await getTask(db, input.taskId);
   if (!task || !mayAccess(principal, task.workflow)) throw notFound(`no task ${input.taskId}`);
-  return { taskId: task.id, reviewerId: reviewer.id, assignment: input.assignment };
+  return { taskId: task.id, reviewerId: reviewer.id, assignment: input.assignment, task };
 }
 
 /** Says precisely why a lease-guarded change found nothing to change. Always throws. */

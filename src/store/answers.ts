@@ -25,6 +25,7 @@ export async function insertAnswer(
      VALUES ($1::uuid, $2::uuid, $3::uuid, $4::int, $5::jsonb, $6::text, $7::int)
      RETURNING ${columns}`,
     [a.taskId, a.itemId, a.reviewerId, a.assignment, JSON.stringify(a.outcome), a.note, a.timeSpentMs],
+    'insertAnswer',
   );
   const row = rows[0];
   if (!row) throw new Error('answer insert returned no row');
@@ -42,5 +43,6 @@ export async function listVoteAnswers(db: Queryable, itemId: string): Promise<An
      WHERE item_id = $1::uuid AND task_id IN (SELECT id FROM tasks WHERE item_id = $1::uuid AND kind = 'vote')
      ORDER BY created_at, id`,
     [itemId],
+    'listVoteAnswers',
   );
 }

@@ -30,6 +30,7 @@ export async function getApiKeyByHash(db: Queryable, keyHash: string): Promise<A
   const rows = await db.query<ApiKeyRow>(
     `SELECT ${columns} FROM api_keys WHERE key_hash = $1::text AND revoked_at IS NULL`,
     [keyHash],
+    'getApiKeyByHash',
   );
   return rows[0] ?? null;
 }

@@ -7,7 +7,12 @@ import { PGlite } from '@electric-sql/pglite';
 export type Row = Record<string, unknown>;
 
 export interface Queryable {
-  query<T = Row>(sql: string, params?: readonly unknown[]): Promise<T[]>;
+  /**
+   * Runs one parametrised statement. A `name` makes it a prepared statement on a Postgres
+   * server (parsed and planned once per connection): for the hot path's fixed SQL only, and
+   * not for statements whose plan should depend on their parameters.
+   */
+  query<T = Row>(sql: string, params?: readonly unknown[], name?: string): Promise<T[]>;
 }
 
 export interface Db extends Queryable {
@@ -60,11 +65,13 @@ async function openPglite(dataDir: string): Promise<Db> {
 }
 
 async function openPostgres(url: string, poolSize: number): Promise<Db> {
-  const pool = new pg.Pool({ connectionString: url, max: poolSize });
+  // JIT compilation costs more than it saves on this workload's short statements (a claim over
+  // many open tasks was planned expensive enough to be compiled on every call).
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, options: '-c jit=off' });
   // An idle client that loses its server must not take the process down; the next query reconnects.
   pool.on('error', () => {});
-  const query = async <T = Row>(sql: string, params?: readonly unknown[]): Promise<T[]> => {
-    const res = await pool.query(sql, params ? [...params] : undefined);
+  const query = async <T = Row>(sql: string, params?: readonly unknown[], name?: string): Promise<T[]> => {
+    const res = name ? await pool.query({ name, text: sql, values: params ? [...params] : [] }) : await pool.query(sql, params ? [...params] : undefined);
     return res.rows as T[];
   };
   await query('SELECT 1');
@@ -78,8 +85,8 @@ async function openPostgres(url: string, poolSize: number): Promise<Db> {
       try {
         await client.query('BEGIN');
         const tx: Queryable = {
-          async query<T = Row>(sql: string, params?: readonly unknown[]) {
-            const res = await client.query(sql, params ? [...params] : undefined);
+          async query<T = Row>(sql: string, params?: readonly unknown[], name?: string) {
+            const res = name ? await client.query({ name, text: sql, values: params ? [...params] : [] }) : await client.query(sql, params ? [...params] : undefined);
             return res.rows as T[];
           },
         };

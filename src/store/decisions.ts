@@ -1,7 +1,7 @@
 // Decisions are appended, never changed (a trigger refuses UPDATE and DELETE): a correction is a
 // new version that names the one it supersedes.
 import type { Queryable } from './db.ts';
-import { notifyDecision } from './events.ts';
+import { decisionChannel } from './events.ts';
 
 export type DecisionSource = 'machine' | 'human' | 'consensus' | 'lead';
 
@@ -20,7 +20,10 @@ export interface DecisionRow {
 const columns = `id::text AS id, item_id::text AS item_id, version, source, outcome, actor, reason,
   supersedes::text AS supersedes, created_at`;
 
-/** Appends the item's next decision version; the caller holds the item's lock. */
+/**
+ * Appends the item's next decision version, marks the item decided and wakes the clients waiting
+ * for it (at commit), in one statement; the caller holds the item's lock.
+ */
 export async function appendDecision(
   db: Queryable,
   d: { itemId: string; source: DecisionSource; outcome: unknown; actor: string; reason: string },
@@ -28,14 +31,18 @@ export async function appendDecision(
   const rows = await db.query<DecisionRow>(
     `WITH latest AS (
        SELECT id, version FROM decisions WHERE item_id = $1::uuid ORDER BY version DESC LIMIT 1
+     ), decided AS (
+       UPDATE items SET status = 'decided', decided_at = coalesce(decided_at, now()) WHERE id = $1::uuid
+     ), inserted AS (
+       INSERT INTO decisions (item_id, version, source, outcome, actor, reason, supersedes)
+       SELECT $1::uuid, coalesce((SELECT version FROM latest), 0) + 1, $2::text, $3::jsonb, $4::text, $5::text,
+              (SELECT id FROM latest)
+       RETURNING *
      )
-     INSERT INTO decisions (item_id, version, source, outcome, actor, reason, supersedes)
-     SELECT $1::uuid, coalesce((SELECT version FROM latest), 0) + 1, $2::text, $3::jsonb, $4::text, $5::text,
-            (SELECT id FROM latest)
-     RETURNING ${columns}`,
+     SELECT ${columns}, pg_notify('${decisionChannel}', item_id::text) AS notified FROM inserted`,
     [d.itemId, d.source, JSON.stringify(d.outcome), d.actor, d.reason],
+    'appendDecision',
   );
-  await notifyDecision(db, d.itemId);
   const row = rows[0];
   if (!row) throw new Error('decision insert returned no row');
   return row;
@@ -49,6 +56,7 @@ export async function latestDecision(db: Queryable, itemId: string): Promise<Dec
   const rows = await db.query<DecisionRow>(
     `SELECT ${columns} FROM decisions WHERE item_id = $1::uuid ORDER BY version DESC LIMIT 1`,
     [itemId],
+    'latestDecision',
   );
   return rows[0] ?? null;
 }

@@ -29,11 +29,8 @@ export async function insertEvents(db: Queryable, events: readonly NewEvent[]): 
      SELECT e->>'type', e->>'workflow', (e->>'itemId')::uuid, (e->>'taskId')::uuid, coalesce(e->'payload', '{}')
      FROM jsonb_array_elements($1::jsonb) AS e`,
     [JSON.stringify(events)],
+    'insertEvents',
   );
-}
-
-export async function notifyDecision(db: Queryable, itemId: string): Promise<void> {
-  await db.query('SELECT pg_notify($1::text, $2::text)', [decisionChannel, itemId]);
 }
 
 export async function listItemEvents(db: Queryable, itemId: string): Promise<EventRow[]> {

@@ -13,6 +13,7 @@ export async function upsertDecisionExample(db: Queryable, e: { workflow: string
     `INSERT INTO examples (workflow, item_id, text, label, source) VALUES ($1::text, $2::uuid, $3::text, $4::text, 'decision')
      ON CONFLICT (item_id) DO UPDATE SET label = EXCLUDED.label, updated_at = now(), id = nextval('examples_id_seq')`,
     [e.workflow, e.itemId, e.text, e.label],
+    'upsertDecisionExample',
   );
 }
 

@@ -108,13 +108,14 @@ export async function insertRoutedItem(
       JSON.stringify(tasks),
       JSON.stringify(events),
     ],
+    'insertRoutedItem',
   );
   const row = rows[0];
   return row ? { id: row.id, created_at: row.created_at } : null;
 }
 
 export async function getItem(db: Queryable, id: string): Promise<ItemRow | null> {
-  const rows = await db.query<ItemRow>(`SELECT ${itemColumns} FROM items WHERE id = $1::uuid`, [id]);
+  const rows = await db.query<ItemRow>(`SELECT ${itemColumns} FROM items WHERE id = $1::uuid`, [id], 'getItem');
   return rows[0] ?? null;
 }
 
@@ -122,19 +123,13 @@ export async function getItemByKey(db: Queryable, workflow: string, idempotencyK
   const rows = await db.query<ItemRow>(
     `SELECT ${itemColumns} FROM items WHERE workflow = $1::text AND idempotency_key = $2::text`,
     [workflow, idempotencyKey],
+    'getItemByKey',
   );
   return rows[0] ?? null;
 }
 
 /** Locks the item for the rest of the transaction, so that decisions on it are made one at a time. */
 export async function lockItem(db: Queryable, id: string): Promise<ItemRow | null> {
-  const rows = await db.query<ItemRow>(`SELECT ${itemColumns} FROM items WHERE id = $1::uuid FOR UPDATE`, [id]);
+  const rows = await db.query<ItemRow>(`SELECT ${itemColumns} FROM items WHERE id = $1::uuid FOR UPDATE`, [id], 'lockItem');
   return rows[0] ?? null;
-}
-
-export async function markItemDecided(db: Queryable, id: string): Promise<void> {
-  await db.query(
-    `UPDATE items SET status = 'decided', decided_at = coalesce(decided_at, now()) WHERE id = $1::uuid`,
-    [id],
-  );
 }

@@ -44,6 +44,7 @@ export async function latestModelVersion(db: Queryable, workflow: string): Promi
   const rows = await db.query<ModelVersionRow>(
     `SELECT ${columns} FROM model_versions WHERE workflow = $1::text ORDER BY version DESC LIMIT 1`,
     [workflow],
+    'latestModelVersion',
   );
   return rows[0] ?? null;
 }

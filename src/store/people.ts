@@ -82,6 +82,7 @@ export async function getSessionReviewer(db: Queryable, tokenHash: string): Prom
     `SELECT ${columns} FROM sessions s JOIN reviewers r ON r.id = s.reviewer_id
      WHERE s.token_hash = $1::text AND s.expires_at > now() AND r.disabled_at IS NULL`,
     [tokenHash],
+    'getSessionReviewer',
   );
   return rows[0] ?? null;
 }

@@ -68,13 +68,14 @@ export async function claimNextTask(db: Queryable, f: ClaimFilter): Promise<Task
        FROM claimed
      )
      SELECT ${columns} FROM claimed`,
-    [f.workflows, f.workflow, f.queue, f.skills, f.mayTakeEscalations, f.reviewerId, f.leaseSeconds],
+    // One visible workflow is the common case: as an equality it lets the claim walk tasks_claim in order.
+    [f.workflows, f.workflow ?? (f.workflows?.length === 1 ? f.workflows[0] : null), f.queue, f.skills, f.mayTakeEscalations, f.reviewerId, f.leaseSeconds],
   );
   return rows[0] ?? null;
 }
 
 export async function getTask(db: Queryable, id: string): Promise<TaskRow | null> {
-  const rows = await db.query<TaskRow>(`SELECT ${columns} FROM tasks WHERE id = $1::uuid`, [id]);
+  const rows = await db.query<TaskRow>(`SELECT ${columns} FROM tasks WHERE id = $1::uuid`, [id], 'getTask');
   return rows[0] ?? null;
 }
 
@@ -95,6 +96,7 @@ export async function extendLease(db: Queryable, lease: Lease, leaseSeconds: num
      WHERE id = $1::uuid AND status = 'leased' AND lease_owner = $2::uuid AND assignment = $3::int
      RETURNING ${columns}`,
     [lease.taskId, lease.reviewerId, lease.assignment, leaseSeconds],
+    'extendLease',
   );
   return rows[0] ?? null;
 }
@@ -108,6 +110,7 @@ export async function closeLease(db: Queryable, lease: Lease, status: 'open' | '
      WHERE id = $1::uuid AND status = 'leased' AND lease_owner = $2::uuid AND assignment = $3::int
      RETURNING ${columns}`,
     [lease.taskId, lease.reviewerId, lease.assignment, status],
+    'closeLease',
   );
   return rows[0] ?? null;
 }

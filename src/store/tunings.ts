@@ -25,7 +25,7 @@ export async function insertTuning(db: Queryable, t: { workflow: string; modelVe
 }
 
 export async function latestTuning(db: Queryable, workflow: string): Promise<TuningRow | null> {
-  const rows = await db.query<TuningRow>(`SELECT ${columns} FROM policy_tunings WHERE workflow = $1::text ORDER BY id DESC LIMIT 1`, [workflow]);
+  const rows = await db.query<TuningRow>(`SELECT ${columns} FROM policy_tunings WHERE workflow = $1::text ORDER BY id DESC LIMIT 1`, [workflow], 'latestTuning');
   return rows[0] ?? null;
 }
 

@@ -33,6 +33,7 @@ export async function getWorkflow(db: Queryable, name: string): Promise<Workflow
   const rows = await db.query<WorkflowRow>(
     'SELECT name, spec, version, created_at, updated_at FROM workflows WHERE name = $1::text',
     [name],
+    'getWorkflow',
   );
   return rows[0] ?? null;
 }
