@@ -9,15 +9,14 @@ import type { Principal } from '../engine/principals.ts';
 import { retrainWorkflow } from '../engine/retrain.ts';
 import { submitItem } from '../engine/submit.ts';
 import { upsertWorkflow } from '../engine/workflows.ts';
+import { startPeriodic, type Periodic } from '../engine/periodic.ts';
 import { readRows } from './tables.ts';
 import { readWorkflowFile } from './workflowFiles.ts';
 
 const demoDir = fileURLToPath(new URL('../../demo/', import.meta.url));
 const demoActor: Principal = { kind: 'key', id: 'demo', name: 'demo', role: 'admin', workflows: null };
 
-export interface Demo {
-  stop(): Promise<void>;
-}
+export type Demo = Periodic;
 
 export async function startDemo(engine: Engine, intervalMs: number, log: (line: string) => void): Promise<Demo> {
   const [spec] = readWorkflowFile(`${demoDir}support-triage.json`);
@@ -38,24 +37,21 @@ export async function startDemo(engine: Engine, intervalMs: number, log: (line: 
   );
   let next = done[0]?.n ?? 0;
   if (next < live.length) log(`demo: live traffic, one message every ${intervalMs} ms (${live.length - next} to go; --no-demo turns it off)`);
-  let running: Promise<unknown> | null = null;
-  const timer = setInterval(() => {
-    if (running || next >= live.length) return;
-    const i = next++;
-    const row = live[i]!;
-    running = submitItem(engine, demoActor, { workflow: spec.name, text: row.text, metadata: { channel: ['chat', 'email', 'app'][i % 3], segment: i % 7 === 0 ? 'vip' : 'standard' }, idempotencyKey: `demo-live-${i}` })
-      .catch((err: unknown) => log(`demo: submit failed: ${String(err)}`))
-      .finally(() => {
-        running = null;
+  return startPeriodic(
+    async () => {
+      if (next >= live.length) return;
+      const i = next++;
+      const row = live[i]!;
+      await submitItem(engine, demoActor, {
+        workflow: spec.name,
+        text: row.text,
+        metadata: { channel: ['chat', 'email', 'app'][i % 3], segment: i % 7 === 0 ? 'vip' : 'standard' },
+        idempotencyKey: `demo-live-${i}`,
       });
-  }, intervalMs);
-  timer.unref();
-  return {
-    async stop() {
-      clearInterval(timer);
-      await running;
     },
-  };
+    intervalMs,
+    (err) => log(`demo: submit failed: ${String(err)}`),
+  );
 }
 
 function fmt(x: unknown): string {

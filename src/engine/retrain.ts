@@ -13,6 +13,7 @@ import { listWorkflows } from '../store/workflows.ts';
 import type { Engine } from './engine.ts';
 import { invalid } from './errors.ts';
 import { retuneIfNeeded, tuneWorkflow } from './tuning.ts';
+import { startPeriodic, type Periodic } from './periodic.ts';
 
 const owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
 
@@ -78,30 +79,16 @@ export async function retrainDue(engine: Engine): Promise<RetrainOutcome[]> {
   return out;
 }
 
-export interface Retrainer {
-  stop(): Promise<void>;
-}
+export type Retrainer = Periodic;
 
 export function startRetrainer(engine: Engine, intervalMs: number, log: (line: string) => void): Retrainer {
-  let running: Promise<unknown> | null = null;
-  let stopped = false;
-  const timer = setInterval(() => {
-    if (stopped || running) return;
-    running = retrainDue(engine)
-      .then((outcomes) => {
-        for (const o of outcomes) if (o.trained) log(`model ${o.workflow} v${o.version.version} trained on ${o.version.training_size} examples in ${o.version.training_ms} ms`);
-      })
-      .catch((err: unknown) => log(`retraining failed: ${String(err)}`))
-      .finally(() => {
-        running = null;
-      });
-  }, intervalMs);
-  timer.unref();
-  return {
-    async stop() {
-      stopped = true;
-      clearInterval(timer);
-      await running;
+  return startPeriodic(
+    async () => {
+      for (const o of await retrainDue(engine)) {
+        if (o.trained) log(`model ${o.workflow} v${o.version.version} trained on ${o.version.training_size} examples in ${o.version.training_ms} ms`);
+      }
     },
-  };
+    intervalMs,
+    (err) => log(`retraining failed: ${String(err)}`),
+  );
 }

@@ -3,6 +3,7 @@
 // and a crashed process holds nothing.
 import type { Db } from '../store/db.ts';
 import { expireLeases, markOverdue } from '../store/tasks.ts';
+import { startPeriodic, type Periodic } from './periodic.ts';
 
 const timekeeperLock = 7_201_002;
 
@@ -22,28 +23,8 @@ export async function tick(db: Db): Promise<TickResult> {
   });
 }
 
-export interface Timekeeper {
-  stop(): Promise<void>;
-}
+export type Timekeeper = Periodic;
 
 export function startTimekeeper(db: Db, intervalMs: number, onError: (err: unknown) => void): Timekeeper {
-  let running: Promise<unknown> | null = null;
-  let stopped = false;
-  const timer = setInterval(() => {
-    // A slow tick is not overlapped by the next one.
-    if (stopped || running) return;
-    running = tick(db)
-      .catch(onError)
-      .finally(() => {
-        running = null;
-      });
-  }, intervalMs);
-  timer.unref();
-  return {
-    async stop() {
-      stopped = true;
-      clearInterval(timer);
-      await running;
-    },
-  };
+  return startPeriodic(() => tick(db), intervalMs, onError);
 }

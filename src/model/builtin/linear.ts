@@ -19,6 +19,8 @@ import {
   type TracedText,
   type Vocabulary,
 } from './features.ts';
+// Seeded, so training is reproducible on any machine.
+import { seededRandom } from '../../core/estimate.ts';
 
 export interface Example {
   text: string;
@@ -177,18 +179,6 @@ function toRows(vectors: SparseVector[], biasColumn: number | null): Rows {
   }
   start[vectors.length] = p;
   return { start, column, value, norm2 };
-}
-
-/** Small seedable PRNG (mulberry32), so training is reproducible on any machine. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**
@@ -479,7 +469,7 @@ export function train(examples: Example[], options: Partial<TrainOptions> = {}):
   const labels = [...new Set(examples.map((e) => e.label))].sort();
   const classOf = new Map(labels.map((l, k) => [l, k]));
   const K = labels.length;
-  const rand = prng(opts.seed);
+  const rand = seededRandom(opts.seed);
 
   // Rows in a shuffled order: the first `fitted` train the model whose temperature is fitted on
   // the rest; then the solver goes on over all of them from where it stood.
@@ -581,7 +571,7 @@ export function update(model: Model, examples: Example[], passes = 10): Model {
     null,
   );
   const y = Int32Array.from(examples, (e) => classOf.get(e.label)!);
-  solveCrammerSinger(rows, y, dualState(y, K), 0, y.length, W, opts.C, opts.epsilon, passes, prng(opts.seed));
+  solveCrammerSinger(rows, y, dualState(y, K), 0, y.length, W, opts.C, opts.epsilon, passes, seededRandom(opts.seed));
   return {
     labels,
     vocab,
