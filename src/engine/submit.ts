@@ -42,7 +42,9 @@ export async function submitItem(engine: Engine, principal: Principal, input: Su
 
   const requestHash = createHash('sha256').update(canonicalJson({ text, fields, metadata })).digest('hex');
   const key = input.idempotencyKey ?? null;
-  if (key !== null) {
+  // A repeat is rare, and the insert below detects it anyway; looking first costs every submit a
+  // query, which only pays where a model call costs money per request.
+  if (key !== null && wf.spec.model.type === 'openai') {
     const seen = await getItemByKey(engine.db, wf.spec.name, key);
     if (seen) return replay(seen, requestHash);
   }
