@@ -1,7 +1,6 @@
 // What an answer settles: a person's decision, a consensus (or its failure, which escalates), a
 // lead's ruling on an escalation, or an audit that confirms or overturns the machine. Runs inside
 // the answer's transaction, with the item locked, so decisions on one item happen one at a time.
-import { randomUUID } from 'node:crypto';
 import { sameOutcome, settleConsensus } from '../core/consensus.ts';
 import type { Outcome } from '../core/types.ts';
 import { listVoteAnswers } from '../store/answers.ts';
@@ -9,6 +8,7 @@ import type { Queryable } from '../store/db.ts';
 import { appendDecision, latestDecision, type DecisionRow, type DecisionSource } from '../store/decisions.ts';
 import { insertEvents, type NewEvent } from '../store/events.ts';
 import { lockItem, type ItemRow } from '../store/items.ts';
+import { newId } from '../store/ids.ts';
 import { upsertDecisionExample } from '../store/examples.ts';
 import { cancelOpenTasks, insertTask, type TaskRow } from '../store/tasks.ts';
 import { conflict, notFound } from './errors.ts';
@@ -64,7 +64,7 @@ export async function settleAnswer(tx: Queryable, wf: CompiledWorkflow, task: Ta
       if (result.status === 'agreed') {
         return decide('consensus', result.outcome, `${result.votes} of ${answers.length} reviewers agreed (${wf.spec.consensus.rule})`);
       }
-      const escalationId = randomUUID();
+      const escalationId = newId();
       await insertTask(tx, item.id, wf.spec.name, {
         id: escalationId, queue: wf.spec.queues.escalation, kind: 'escalation', priority: task.priority, dueInSeconds: wf.spec.slaSeconds, skills: [],
         reason: `reviewers disagreed (${wf.spec.consensus.rule} needed)`,

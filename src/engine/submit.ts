@@ -1,5 +1,6 @@
 // submit → validate → dedupe by idempotency key → predict → route → one write.
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import { newId } from '../store/ids.ts';
 import { decideRoute } from '../core/policy.ts';
 import type { Route } from '../core/types.ts';
 import type { NewEvent } from '../store/events.ts';
@@ -49,7 +50,7 @@ export async function submitItem(engine: Engine, principal: Principal, input: Su
     if (seen) return replay(seen, requestHash);
   }
 
-  const itemId = randomUUID();
+  const itemId = newId();
   const prediction = await engine.models.predict(engine.db, wf, { workflow: wf.spec.name, text, fields, metadata, labels: wf.labels });
   const target = wf.spec.targetAccuracy === undefined ? null : targetRouting(wf, await engine.tunings.current(engine.db, wf.spec.name));
   const decided = decideRoute({
@@ -99,7 +100,7 @@ export function planWork(wf: CompiledWorkflow, route: Route, submitter: string, 
     { type: 'item.routed', workflow: spec.name, payload: { route: route.route, audit: route.audit, reasons: route.reasons, submitter } },
   ];
   const task = (kind: NewTask['kind'], queue: string, reason: string): NewTask => ({
-    id: randomUUID(),
+    id: newId(),
     queue,
     kind,
     priority: route.priority,

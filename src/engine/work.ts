@@ -1,8 +1,8 @@
 // A reviewer's work on tasks: claim, heartbeat, release, escalate, answer. Every change is
 // guarded by the lease (owner + assignment), so a late or duplicate request can never act twice.
-import { randomUUID } from 'node:crypto';
 import type { Outcome } from '../core/types.ts';
 import { insertAnswer } from '../store/answers.ts';
+import { newId } from '../store/ids.ts';
 import type { Queryable } from '../store/db.ts';
 import { insertEvents } from '../store/events.ts';
 import { getItem, type ItemRow } from '../store/items.ts';
@@ -76,7 +76,7 @@ export async function escalate(engine: Engine, principal: Principal, input: Leas
     const task = await closeLease(tx, lease, 'escalated');
     if (!task) return explainLostLease(tx, lease);
     const wf = await engine.workflows.get(tx, task.workflow);
-    const escalationId = randomUUID();
+    const escalationId = newId();
     const reason = input.reason?.trim() || 'escalated by a reviewer';
     await insertTask(tx, task.item_id, task.workflow, {
       id: escalationId, queue: wf.spec.queues.escalation, kind: 'escalation', priority: task.priority, dueInSeconds: wf.spec.slaSeconds, skills: [], reason,

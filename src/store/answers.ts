@@ -1,5 +1,6 @@
 // Answers: what one reviewer gave on one assignment of a task. One per task (UNIQUE task_id).
 import type { Queryable } from './db.ts';
+import { newId } from './ids.ts';
 
 export interface AnswerRow {
   id: string;
@@ -21,10 +22,10 @@ export async function insertAnswer(
   a: { taskId: string; itemId: string; reviewerId: string; assignment: number; outcome: unknown; note: string | null; timeSpentMs: number | null },
 ): Promise<AnswerRow> {
   const rows = await db.query<AnswerRow>(
-    `INSERT INTO answers (task_id, item_id, reviewer_id, assignment, outcome, note, time_spent_ms)
-     VALUES ($1::uuid, $2::uuid, $3::uuid, $4::int, $5::jsonb, $6::text, $7::int)
+    `INSERT INTO answers (id, task_id, item_id, reviewer_id, assignment, outcome, note, time_spent_ms)
+     VALUES ($8::uuid, $1::uuid, $2::uuid, $3::uuid, $4::int, $5::jsonb, $6::text, $7::int)
      RETURNING ${columns}`,
-    [a.taskId, a.itemId, a.reviewerId, a.assignment, JSON.stringify(a.outcome), a.note, a.timeSpentMs],
+    [a.taskId, a.itemId, a.reviewerId, a.assignment, JSON.stringify(a.outcome), a.note, a.timeSpentMs, newId()],
     'insertAnswer',
   );
   const row = rows[0];

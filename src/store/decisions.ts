@@ -2,6 +2,7 @@
 // new version that names the one it supersedes.
 import type { Queryable } from './db.ts';
 import { decisionChannel } from './events.ts';
+import { newId } from './ids.ts';
 
 export type DecisionSource = 'machine' | 'human' | 'consensus' | 'lead';
 
@@ -34,13 +35,13 @@ export async function appendDecision(
      ), decided AS (
        UPDATE items SET status = 'decided', decided_at = coalesce(decided_at, now()) WHERE id = $1::uuid
      ), inserted AS (
-       INSERT INTO decisions (item_id, version, source, outcome, actor, reason, supersedes)
-       SELECT $1::uuid, coalesce((SELECT version FROM latest), 0) + 1, $2::text, $3::jsonb, $4::text, $5::text,
+       INSERT INTO decisions (id, item_id, version, source, outcome, actor, reason, supersedes)
+       SELECT $6::uuid, $1::uuid, coalesce((SELECT version FROM latest), 0) + 1, $2::text, $3::jsonb, $4::text, $5::text,
               (SELECT id FROM latest)
        RETURNING *
      )
      SELECT ${columns}, pg_notify('${decisionChannel}', item_id::text) AS notified FROM inserted`,
-    [d.itemId, d.source, JSON.stringify(d.outcome), d.actor, d.reason],
+    [d.itemId, d.source, JSON.stringify(d.outcome), d.actor, d.reason, newId()],
     'appendDecision',
   );
   const row = rows[0];

@@ -3,6 +3,7 @@
 // extra round trips.
 import type { Queryable } from './db.ts';
 import type { NewEvent } from './events.ts';
+import { newId } from './ids.ts';
 
 export interface NewItem {
   id: string;
@@ -73,8 +74,8 @@ export async function insertRoutedItem(
        ON CONFLICT (workflow, idempotency_key) DO NOTHING
        RETURNING id, created_at
      ), decision AS (
-       INSERT INTO decisions (item_id, version, source, outcome, actor, reason)
-       SELECT item.id, 1, d->>'source', d->'outcome', d->>'actor', d->>'reason'
+       INSERT INTO decisions (id, item_id, version, source, outcome, actor, reason)
+       SELECT (d->>'id')::uuid, item.id, 1, d->>'source', d->'outcome', d->>'actor', d->>'reason'
        FROM item, jsonb_array_elements($11::jsonb) AS d
        RETURNING item_id
      ), task AS (
@@ -104,7 +105,7 @@ export async function insertRoutedItem(
       JSON.stringify(item.prediction),
       JSON.stringify(item.route),
       item.status,
-      JSON.stringify(decision ? [decision] : []),
+      JSON.stringify(decision ? [{ ...decision, id: newId() }] : []),
       JSON.stringify(tasks),
       JSON.stringify(events),
     ],
