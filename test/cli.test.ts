@@ -6,7 +6,9 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { client, eventually, freePort } from './harness.ts';
+import { client, eventually, freePort, freshDb, labelWorkflow } from './harness.ts';
+import { insertWorkflow } from '../src/store/workflows.ts';
+import { workflowSpec } from '../src/core/workflow.ts';
 
 const main = ['--import', 'tsx', 'src/cli/main.ts'];
 
@@ -100,5 +102,38 @@ describe('tandem serve on an embedded database', () => {
     assert.match(help.stdout, /tandem serve/);
     const migrated = run('migrate');
     assert.equal(migrated.stdout, 'the database is up to date\n');
+  });
+});
+
+describe('tandem import labels on a Postgres server', () => {
+  test('imports good rows, lists refused ones with their reason, and adds nothing on a re-run', async () => {
+    const t = await freshDb('postgres');
+    const dir = mkdtempSync(join(tmpdir(), 'tandem-import-'));
+    try {
+      await insertWorkflow(t.db, 'triage', workflowSpec.parse(labelWorkflow('triage')));
+      const file = join(dir, 'history.csv');
+      writeFileSync(file, 'message,intent\n"Card charged twice, why?",billing\nApp crashes on start,bug\nhello,nonsense\n,bug\n');
+      const run = () =>
+        spawnSync(process.execPath, [...main, 'import', 'labels', file, '--workflow', 'triage', '--text-column', 'message', '--label-column', 'intent'], {
+          env: { ...process.env, DATABASE_URL: t.url! },
+          encoding: 'utf8',
+        });
+      const first = run();
+      assert.equal(first.status, 0, first.stderr);
+      assert.match(first.stdout, /read 4 rows: imported 2, already there 0, refused 2/);
+      assert.match(first.stdout, /row 4: label "nonsense" is not one of the workflow's labels/);
+      assert.match(first.stdout, /row 5: no text in column "message"/);
+      assert.match(first.stderr, /importing 2\/2/, 'progress on stderr');
+      const again = run();
+      assert.match(again.stdout, /imported 0, already there 2/);
+      const rows = await t.db.query<{ text: string; label: string }>(`SELECT text, label FROM examples ORDER BY label`);
+      assert.deepEqual(rows, [{ text: 'Card charged twice, why?', label: 'billing' }, { text: 'App crashes on start', label: 'bug' }]);
+      const missing = spawnSync(process.execPath, [...main, 'import', 'labels', join(dir, 'nope.csv'), '--workflow', 'triage'], { env: { ...process.env, DATABASE_URL: t.url! }, encoding: 'utf8' });
+      assert.equal(missing.status, 2);
+      assert.match(missing.stderr, /^tandem: no file /);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      await t.drop();
+    }
   });
 });
