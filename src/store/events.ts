@@ -36,7 +36,7 @@ export async function insertEvents(db: Queryable, events: readonly NewEvent[]): 
 export async function listItemEvents(db: Queryable, itemId: string): Promise<EventRow[]> {
   return db.query<EventRow>(
     `SELECT id::text AS id, type, workflow, item_id, task_id, payload, created_at
-     FROM events WHERE item_id = $1::uuid ORDER BY id`,
+     FROM events WHERE item_id = $1::uuid ORDER BY events.id`,
     [itemId],
   );
 }

@@ -32,7 +32,7 @@ export async function insertImportedExamples(db: Queryable, workflow: string, ro
 }
 
 export async function listExamples(db: Queryable, workflow: string): Promise<ExampleRow[]> {
-  return db.query<ExampleRow>('SELECT id::text AS id, text, label FROM examples WHERE workflow = $1::text ORDER BY id', [workflow]);
+  return db.query<ExampleRow>('SELECT id::text AS id, text, label FROM examples WHERE workflow = $1::text ORDER BY examples.id', [workflow]);
 }
 
 /** Examples added or changed since `afterId` (ids are renewed on change), and the newest id. */

@@ -24,8 +24,9 @@ export async function insertTuning(db: Queryable, t: { workflow: string; modelVe
   return row;
 }
 
+// The table's id, not the text `id` of the select list (which would sort "99" after "989").
 export async function latestTuning(db: Queryable, workflow: string): Promise<TuningRow | null> {
-  const rows = await db.query<TuningRow>(`SELECT ${columns} FROM policy_tunings WHERE workflow = $1::text ORDER BY id DESC LIMIT 1`, [workflow], 'latestTuning');
+  const rows = await db.query<TuningRow>(`SELECT ${columns} FROM policy_tunings WHERE workflow = $1::text ORDER BY policy_tunings.id DESC LIMIT 1`, [workflow], 'latestTuning');
   return rows[0] ?? null;
 }
 
