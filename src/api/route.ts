@@ -110,14 +110,22 @@ export function registerRoute(app: FastifyInstance, engine: Engine, spec: RouteS
       const params = parsePart(spec.params, request.params, 'path');
       const query = parsePart(spec.query, request.query, 'query');
       const body = parsePart(spec.body, request.body ?? (spec.body ? {} : undefined), 'body');
-      const controller = new AbortController();
-      // The response closing before it was written means the client went away.
-      reply.raw.once('close', () => {
-        if (!reply.raw.writableFinished) controller.abort();
-      });
+      let controller: AbortController | null = null;
       const out = await spec.handle({
-        body, query, params, token: token ?? '', engine, request, signal: controller.signal,
+        body, query, params, token: token ?? '', engine, request,
         principal: principal as Principal,
+        // Made on first use (long polls): an abort signal per request is measurable on the hot path.
+        get signal() {
+          if (!controller) {
+            const c = new AbortController();
+            // The response closing before it was written means the client went away.
+            reply.raw.once('close', () => {
+              if (!reply.raw.writableFinished) c.abort();
+            });
+            controller = c;
+          }
+          return controller.signal;
+        },
       });
       reply.code(out.status);
       if (out.headers) reply.headers(out.headers);

@@ -4,7 +4,7 @@
 import type { Queryable } from '../store/db.ts';
 import { getApiKeyByHash, insertApiKey, type ApiKeyRow } from '../store/apiKeys.ts';
 import { getReviewerByEmail, getSessionReviewer, insertSession, deleteSession, insertReviewer, countReviewers, type Role, type ReviewerRow } from '../store/people.ts';
-import { hashPassword, hashToken, newPassword, newToken, sameSecret, verifyPassword } from './secrets.ts';
+import { hashPassword, hashToken, newPassword, newToken, sameHash, verifyPassword } from './secrets.ts';
 import { invalid, unauthorized } from './errors.ts';
 import type { Principal } from './principals.ts';
 
@@ -15,12 +15,14 @@ export interface Authenticator {
 export function createAuthenticator(options: { adminKey?: string | undefined; cacheMs?: number }): Authenticator {
   const cacheMs = options.cacheMs ?? 5000;
   const cache = new Map<string, { at: number; principal: Principal }>();
+  // Hashed once: every request's token is hashed anyway, and comparing hashes is constant-time.
+  const adminKeyHash = options.adminKey ? hashToken(options.adminKey) : null;
   return {
     async authenticate(db, token) {
-      if (options.adminKey && sameSecret(token, options.adminKey)) {
+      const hash = hashToken(token);
+      if (adminKeyHash !== null && sameHash(hash, adminKeyHash)) {
         return { kind: 'key', id: 'env', name: 'TANDEM_ADMIN_KEY', role: 'admin', workflows: null };
       }
-      const hash = hashToken(token);
       if (token.startsWith('tdm_sess_')) {
         const reviewer = await getSessionReviewer(db, hash);
         if (!reviewer) throw unauthorized('the session has expired or was signed out; sign in again');
