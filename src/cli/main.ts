@@ -12,6 +12,7 @@ import { createWorkflowCache } from '../engine/workflows.ts';
 import { configFromEnv } from './config.ts';
 import { readRows } from './tables.ts';
 import { serve } from './serve.ts';
+import { benchRoutingCommand, routingUsage, RoutingUsageError } from './benchRouting.ts';
 
 const usage = `tandem — human-in-the-loop decisions
 
@@ -28,6 +29,13 @@ usage:
   tandem import labels FILE.csv|FILE.jsonl --workflow NAME [--text-column text] [--label-column label]
       Add labelled history to a workflow's training examples (warms up a built-in model);
       refused rows are listed with their reason, and a re-run adds nothing twice.
+  tandem bench routing --train FILE --test FILE [--text-column text] [--label-column label]
+                       [--target-accuracy 0.97] [--reviewer-accuracy 0.98] [--handle-seconds 30]
+                       [--audit-rate 0.02] [--cold-start] [--retrain-every N] [--chart FILE.svg]
+                       [--json] [--seed N]
+      Run the engine on a throw-away embedded database with simulated reviewers on a labelled
+      CSV/JSONL data set: model accuracy, final accuracy, share of items people touched,
+      human-hours, Tandem's estimate and the oracle share; --cold-start adds a learning curve.
 
 environment:
   DATABASE_URL         postgres://… of a Postgres server; unset: embedded PGlite in TANDEM_DATA_DIR
@@ -147,6 +155,19 @@ async function main(argv: string[]): Promise<number> {
       for (const r of report.rejected.slice(0, 20)) process.stdout.write(`  row ${r.row}: ${r.reason}\n`);
       if (report.rejected.length > 20) process.stdout.write(`  … and ${report.rejected.length - 20} more\n`);
       return report.imported + report.skipped > 0 || report.read === 0 ? 0 : 1;
+    }
+    case 'bench': {
+      if (sub !== 'routing') throw new UsageError('usage: tandem bench routing --train FILE --test FILE [options]; run tandem bench routing --help');
+      if (rest.includes('--help') || rest.includes('-h')) {
+        process.stdout.write(routingUsage);
+        return 0;
+      }
+      try {
+        return await benchRoutingCommand(rest);
+      } catch (err) {
+        if (err instanceof RoutingUsageError) throw new UsageError(err.message);
+        throw err;
+      }
     }
     default:
       throw new UsageError(`unknown command "${command}"; run tandem help`);
