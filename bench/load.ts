@@ -223,6 +223,8 @@ interface ServerChild {
 async function startServer(cleanup: Cleanup, o: { databaseUrl: string; poolSize: number; mode: 'dist' | 'source'; cpuProfDir: string | null }): Promise<ServerChild> {
   const port = await freePort();
   const args = [
+    // As `npm start` and the tandem command run it (README, "Running the server").
+    '--max-semi-space-size=32',
     ...(o.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${o.cpuProfDir}`] : []),
     ...(o.mode === 'dist' ? ['dist/cli/main.js'] : ['--import', 'tsx', 'src/cli/main.ts']),
     'serve',

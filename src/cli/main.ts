@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=32
 // The `tandem` command. Each subcommand is a small function; errors a user can fix are printed
 // as one line, never a stack trace.
 import { parseArgs } from 'node:util';
