@@ -1,6 +1,7 @@
 // `npm run bench -- <name> [options]`: benchmarks print figures; they never pass or fail CI.
 import { parseArgs } from 'node:util';
 import { runLoad, type LoadOptions } from './load.ts';
+import { benchRoutingCommand, routingUsage, RoutingUsageError } from '../src/cli/benchRouting.ts';
 
 const usage = `usage: npm run bench -- <benchmark> [options]
 
@@ -8,6 +9,8 @@ benchmarks:
   load    HTTP load against a 'tandem serve' child on a throw-away database of the Postgres
           server at DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test): automatic
           submits, review submits, claim+answer pairs, server RSS, and pgbench TPC-B for scale.
+  routing the feedback loop on a labelled data set: the same as \`tandem bench routing\`
+          (--train FILE --test FILE …; run \`npm run bench -- routing --help\`).
 
 options (load):
   --seconds N       length of each measured run (default 10)
@@ -59,6 +62,19 @@ async function main(argv: string[]): Promise<number> {
       cpuProfDir: values['cpu-prof'] ?? null,
     };
     return runLoad(options);
+  }
+  if (name === 'routing') {
+    if (rest.includes('--help') || rest.includes('-h')) {
+      process.stdout.write(routingUsage);
+      return 0;
+    }
+    try {
+      return await benchRoutingCommand(rest);
+    } catch (err) {
+      if (!(err instanceof RoutingUsageError)) throw err;
+      process.stderr.write(`${err.message}\n`);
+      return 2;
+    }
   }
   if (name === 'help' || name === '--help' || name === '-h') {
     process.stdout.write(usage);
