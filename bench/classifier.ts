@@ -3,8 +3,8 @@
 // nothing.
 //
 //   node --import tsx bench/classifier.ts --train FILE --test FILE [--text-column text] [--label-column category]
-import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
+import { readRows } from '../src/cli/tables.ts';
 import { parseArgs } from 'node:util';
 import { predict, train, type Example, type Model } from '../src/model/builtin/linear.ts';
 import { deserialize, serialize } from '../src/model/builtin/serialize.ts';
@@ -18,49 +18,13 @@ options:
   --repeat N            train this many times and report each time (default 3)
 `;
 
-/** RFC 4180 CSV: quoted fields may hold commas, doubled quotes and line breaks. */
-export function parseCsv(src: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  let i = src.charCodeAt(0) === 0xfeff ? 1 : 0;
-  for (; i < src.length; i++) {
-    const c = src[i]!;
-    if (quoted) {
-      if (c !== '"') field += c;
-      else if (src[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else quoted = false;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      row.push(field);
-      field = '';
-    } else if (c === '\n' || c === '\r') {
-      if (c === '\r' && src[i + 1] === '\n') i++;
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = '';
-    } else field += c;
-  }
-  if (field !== '' || row.length > 0) {
-    row.push(field);
-    rows.push(row);
-  }
-  return rows.filter((r) => !(r.length === 1 && r[0] === ''));
-}
-
 function readExamples(path: string, textColumn: string, labelColumn: string): Example[] {
-  const [head, ...rows] = parseCsv(readFileSync(path, 'utf8'));
-  const t = head?.indexOf(textColumn) ?? -1;
-  const l = head?.indexOf(labelColumn) ?? -1;
-  if (t < 0 || l < 0) throw new Error(`${path}: needs columns "${textColumn}" and "${labelColumn}", has ${JSON.stringify(head)}`);
-  return rows.map((r, i) => {
-    if (r.length !== head!.length) throw new Error(`${path}: row ${i + 2} has ${r.length} fields, header has ${head!.length}`);
-    return { text: r[t]!, label: r[l]! };
-  });
+  const rows = readRows(path);
+  const head = rows[0] ? Object.keys(rows[0]) : [];
+  if (!head.includes(textColumn) || !head.includes(labelColumn)) {
+    throw new Error(`${path}: needs columns "${textColumn}" and "${labelColumn}", has ${JSON.stringify(head)}`);
+  }
+  return rows.map((r) => ({ text: r[textColumn]!, label: r[labelColumn]! }));
 }
 
 function macroF1(gold: string[], guess: string[]): number {

@@ -8,6 +8,7 @@
 // hundreds of examples before its steps stop tracking noise.
 //
 // Calibrations are plain data, so they can be stored beside a model version as JSON.
+import { goldenSectionMin } from './estimate.ts';
 
 /** A model's output for one item: raw logits, or a probability vector over the same labels. */
 export type Scores = { logits: ArrayLike<number> } | { probs: ArrayLike<number> };
@@ -151,31 +152,10 @@ export function fitTemperature(examples: readonly VerifiedExample[]): { kind: 't
   if (examples.length === 0) return { kind: 'temperature', t: 1 };
   const flat = flatten(examples);
   const loss = (u: number): number => nllFlat(flat, Math.exp(u));
-  let lo = Math.log(T_MIN);
-  let hi = Math.log(T_MAX);
-  const g = (Math.sqrt(5) - 1) / 2;
-  let a = hi - g * (hi - lo);
-  let b = lo + g * (hi - lo);
-  let fa = loss(a);
-  let fb = loss(b);
-  while (hi - lo > 1e-7) {
-    if (fa <= fb) {
-      hi = b;
-      b = a;
-      fb = fa;
-      a = hi - g * (hi - lo);
-      fa = loss(a);
-    } else {
-      lo = a;
-      a = b;
-      fa = fb;
-      b = lo + g * (hi - lo);
-      fb = loss(b);
-    }
-  }
+  const found = goldenSectionMin(loss, Math.log(T_MIN), Math.log(T_MAX), 1e-7);
   // The bounds themselves are candidates: a monotone loss has its minimum at an end, which the
   // interior points of the search only approach.
-  const candidates = [(lo + hi) / 2, Math.log(T_MIN), Math.log(T_MAX)];
+  const candidates = [found, Math.log(T_MIN), Math.log(T_MAX)];
   let best = 0;
   let bestLoss = loss(0);
   for (const u of candidates) {

@@ -166,3 +166,31 @@ export function seededRandom(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/**
+ * The x in [lo, hi] where a unimodal f is least, by golden-section search, to within `tolerance`
+ * (the midpoint of the last bracket). Shared by the calibration fits.
+ */
+export function goldenSectionMin(f: (x: number) => number, lo: number, hi: number, tolerance: number): number {
+  const g = (Math.sqrt(5) - 1) / 2;
+  let a = hi - g * (hi - lo);
+  let b = lo + g * (hi - lo);
+  let fa = f(a);
+  let fb = f(b);
+  while (hi - lo > tolerance) {
+    if (fa <= fb) {
+      hi = b;
+      b = a;
+      fb = fa;
+      a = hi - g * (hi - lo);
+      fa = f(a);
+    } else {
+      lo = a;
+      a = b;
+      fa = fb;
+      b = lo + g * (hi - lo);
+      fb = f(b);
+    }
+  }
+  return (lo + hi) / 2;
+}

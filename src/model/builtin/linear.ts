@@ -20,7 +20,7 @@ import {
   type Vocabulary,
 } from './features.ts';
 // Seeded, so training is reproducible on any machine.
-import { seededRandom } from '../../core/estimate.ts';
+import { goldenSectionMin, seededRandom } from '../../core/estimate.ts';
 
 export interface Example {
   text: string;
@@ -408,29 +408,7 @@ function logLoss(scores: Float64Array, y: Int32Array, K: number, T: number, epsi
 function fitTemperature(scores: Float64Array, y: Int32Array, K: number): number {
   const epsilon = 1 / (y.length + 2);
   const loss = (logT: number): number => logLoss(scores, y, K, Math.exp(logT), epsilon);
-  let lo = Math.log(1e-3);
-  let hi = Math.log(1e3);
-  const g = (Math.sqrt(5) - 1) / 2;
-  let a = hi - g * (hi - lo);
-  let b = lo + g * (hi - lo);
-  let fa = loss(a);
-  let fb = loss(b);
-  while (hi - lo > 1e-3) {
-    if (fa < fb) {
-      hi = b;
-      b = a;
-      fb = fa;
-      a = hi - g * (hi - lo);
-      fa = loss(a);
-    } else {
-      lo = a;
-      a = b;
-      fa = fb;
-      b = lo + g * (hi - lo);
-      fb = loss(b);
-    }
-  }
-  return Math.exp((lo + hi) / 2);
+  return Math.exp(goldenSectionMin(loss, Math.log(1e-3), Math.log(1e3), 1e-3));
 }
 
 function defaultMinDf(n: number): number {
