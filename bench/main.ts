@@ -1,7 +1,7 @@
 // `npm run bench -- <name> [options]`: benchmarks print figures; they never pass or fail CI.
 import { parseArgs } from 'node:util';
 import { runLoad, type LoadOptions } from './load.ts';
-import { benchRoutingCommand, routingUsage, RoutingUsageError } from '../src/cli/benchRouting.ts';
+import { benchRoutingCommand, RoutingUsageError } from '../src/cli/benchRouting.ts';
 
 const usage = `usage: npm run bench -- <benchmark> [options]
 
@@ -64,10 +64,6 @@ async function main(argv: string[]): Promise<number> {
     return runLoad(options);
   }
   if (name === 'routing') {
-    if (rest.includes('--help') || rest.includes('-h')) {
-      process.stdout.write(routingUsage);
-      return 0;
-    }
     try {
       return await benchRoutingCommand(rest);
     } catch (err) {

@@ -742,8 +742,12 @@ export function formatRoutingReport(r: RoutingBenchReport): string {
   return `${out.join('\n')}\n`;
 }
 
-/** The subcommand: runs the bench, prints the table (or one JSON object) on stdout. */
+/** The subcommand: runs the bench, prints the table (or one JSON object) on stdout; `--help` prints the usage. */
 export async function benchRoutingCommand(argv: string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(routingUsage);
+    return 0;
+  }
   const options = parseRoutingArgs(argv);
   const report = await runRoutingBench(options);
   process.stdout.write(options.json ? `${JSON.stringify(report)}\n` : formatRoutingReport(report));

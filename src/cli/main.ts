@@ -12,7 +12,7 @@ import { createWorkflowCache } from '../engine/workflows.ts';
 import { configFromEnv } from './config.ts';
 import { readRows } from './tables.ts';
 import { serve } from './serve.ts';
-import { benchRoutingCommand, routingUsage, RoutingUsageError } from './benchRouting.ts';
+import { benchRoutingCommand, RoutingUsageError } from './benchRouting.ts';
 
 const usage = `tandem — human-in-the-loop decisions
 
@@ -158,10 +158,6 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'bench': {
       if (sub !== 'routing') throw new UsageError('usage: tandem bench routing --train FILE --test FILE [options]; run tandem bench routing --help');
-      if (rest.includes('--help') || rest.includes('-h')) {
-        process.stdout.write(routingUsage);
-        return 0;
-      }
       try {
         return await benchRoutingCommand(rest);
       } catch (err) {
