@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { bootstrapAdmin } from '../src/engine/access.ts';
 import { tick } from '../src/engine/timekeeper.ts';
 import { migrate } from '../src/store/migrate.ts';
-import { adminKey, client, drivers, freshDb, labelWorkflow, person, startApp, type TestApp, type TestDb } from './harness.ts';
+import { adminKey, client, drivers, eventually, freshDb, labelWorkflow, person, startApp, type TestApp, type TestDb } from './harness.ts';
 import { startScorer, type Scorer } from './scorer.ts';
 
 for (const driver of drivers) {
@@ -427,6 +427,42 @@ describe('rate limit per key', () => {
       assert.ok(limited.headers.get('retry-after'));
       const other = client(app.url, 'tdm_key_someone_else');
       assert.equal((await other.get('/v1/workflows')).status, 401, 'another key has its own budget');
+    } finally {
+      await app.close();
+      await t.drop();
+    }
+  });
+});
+
+describe('the LISTEN connection on a Postgres server', () => {
+  test('comes back by itself when it drops, and long polls are woken by decisions again', async () => {
+    const t = await freshDb('postgres');
+    const app = await startApp(t.db);
+    try {
+      const admin = client(app.url, adminKey);
+      await admin.post('/v1/workflows', labelWorkflow('wf-listen'));
+      const listenerPid = async () =>
+        (await t.db.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN%'`))[0]?.pid;
+      const first = await listenerPid();
+      assert.ok(first, 'a connection is listening');
+      await t.db.query('SELECT pg_terminate_backend($1::int)', [first]);
+      const second = await eventually(async () => {
+        const pid = await listenerPid();
+        return pid !== undefined && pid !== first ? pid : undefined;
+      }, 10_000, 'a new LISTEN connection');
+      assert.notEqual(second, first);
+
+      const r = await admin.post('/v1/workflows/wf-listen/items', { text: 'after the drop' });
+      const started = Date.now();
+      const waiting = admin.get(`/v1/items/${r.body.id}/decision?wait=20`);
+      const rev = await person(t.db, 'reviewer', ['wf-listen']);
+      await new Promise((res) => setTimeout(res, 100));
+      const c = await client(app.url, rev.token).post('/v1/tasks/claim', { workflow: 'wf-listen' });
+      await client(app.url, rev.token).post(`/v1/tasks/${c.body.task.id}/answer`, { assignment: 1, label: 'bug' });
+      const done = await waiting;
+      assert.equal(done.body.status, 'decided');
+      // Woken by the notification: the fallback re-read comes only every 5 s.
+      assert.ok(Date.now() - started < 4000, `woken after ${Date.now() - started} ms`);
     } finally {
       await app.close();
       await t.drop();

@@ -75,8 +75,36 @@ async function openPostgres(url: string, poolSize: number): Promise<Db> {
     return res.rows as T[];
   };
   await query('SELECT 1');
-  let listener: pg.Client | null = null;
+  // One connection per process LISTENs for every channel. If it drops (a server restart, a
+  // terminated backend), it comes back by itself with backoff and LISTENs again; what was
+  // notified meanwhile is lost, which is why waiters also re-read the database on a timer.
   const handlers = new Map<string, Set<(payload: string) => void>>();
+  let listener: Promise<pg.Client> | null = null;
+  let closed = false;
+  const connectListener = async (): Promise<pg.Client> => {
+    const client = new pg.Client({ connectionString: url });
+    client.on('error', () => {});
+    client.on('notification', (msg) => {
+      for (const h of handlers.get(msg.channel) ?? []) h(msg.payload ?? '');
+    });
+    await client.connect();
+    for (const channel of handlers.keys()) await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+    client.once('end', () => {
+      listener = null;
+      if (!closed) reconnect(250);
+    });
+    return client;
+  };
+  const reconnect = (delayMs: number) => {
+    setTimeout(() => {
+      if (closed || listener) return;
+      listener = connectListener();
+      listener.catch(() => {
+        listener = null;
+        reconnect(Math.min(delayMs * 2, 10_000));
+      });
+    }, delayMs).unref();
+  };
   return {
     kind: 'postgres',
     query,
@@ -105,27 +133,31 @@ async function openPostgres(url: string, poolSize: number): Promise<Db> {
       await pool.query(sql);
     },
     listen: async (channel, onPayload) => {
-      if (!listener) {
-        listener = new pg.Client({ connectionString: url });
-        listener.on('error', () => {});
-        await listener.connect();
-        listener.on('notification', (msg) => {
-          for (const h of handlers.get(msg.channel) ?? []) h(msg.payload ?? '');
-        });
-      }
       let set = handlers.get(channel);
       if (!set) {
         set = new Set();
         handlers.set(channel, set);
-        await listener.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+        if (listener) await (await listener).query(`LISTEN ${pg.escapeIdentifier(channel)}`);
       }
+      // A new connection LISTENs to every channel in `handlers`, this one included.
+      if (!listener) {
+        const connecting = connectListener();
+        listener = connecting;
+        connecting.catch(() => {
+          if (listener === connecting) listener = null;
+        });
+      }
+      await listener;
       set.add(onPayload);
       return async () => {
         set.delete(onPayload);
       };
     },
     close: async () => {
-      await listener?.end().catch(() => {});
+      closed = true;
+      const l = listener;
+      listener = null;
+      await l?.then((c) => c.end()).catch(() => {});
       await pool.end();
     },
   };
