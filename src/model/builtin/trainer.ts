@@ -22,9 +22,12 @@ function startWorker(workerData: unknown): Worker {
   return new Worker(boot, { eval: true, workerData, execArgv: [] });
 }
 
+/** Below this many examples, k-fold outcomes are too few to be worth k more trainings. */
+const crossValidateFrom = 400;
+
 export function trainInWorker(examples: Example[]): Promise<Trained> {
   return new Promise((resolve, reject) => {
-    const worker = startWorker({ examples });
+    const worker = startWorker({ examples, folds: examples.length >= crossValidateFrom ? 4 : 0 });
     let done = false;
     worker.once('message', (m: Trained) => {
       done = true;
