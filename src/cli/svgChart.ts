@@ -75,7 +75,8 @@ export function renderLineChart(chart: LineChart): string {
   parts.push(`<text transform="translate(18 ${m.top + plotH / 2}) rotate(-90)" text-anchor="middle">${escape(chart.yLabel)}</text>`);
   for (const r of chart.references ?? []) {
     parts.push(`<line x1="${m.left}" x2="${m.left + plotW}" y1="${f(sy(r.y))}" y2="${f(sy(r.y))}" stroke="${escape(r.color)}" stroke-dasharray="6 4"/>`);
-    parts.push(`<text x="${m.left + plotW - 4}" y="${f(sy(r.y) - 5)}" text-anchor="end" fill="${escape(r.color)}">${escape(r.label)}</text>`);
+    // Under the line at its left end: above it and at the right, the lines being compared run.
+    parts.push(`<text x="${m.left + 6}" y="${f(sy(r.y) + 14)}" text-anchor="start" fill="${escape(r.color)}">${escape(r.label)}</text>`);
   }
   for (const s of chart.series) {
     if (s.points.length === 0) continue;
