@@ -5,6 +5,8 @@
 //   node --import tsx bench/classifier.ts --train FILE --test FILE [--text-column text] [--label-column category]
 import { cpus, loadavg } from 'node:os';
 import { readRows } from '../src/cli/tables.ts';
+import { expectedCalibrationError } from '../src/core/calibration.ts';
+import { macroF1 } from '../src/core/metrics.ts';
 import { parseArgs } from 'node:util';
 import { predict, train, type Example, type Model } from '../src/model/builtin/linear.ts';
 import { deserialize, serialize } from '../src/model/builtin/serialize.ts';
@@ -27,39 +29,6 @@ function readExamples(path: string, textColumn: string, labelColumn: string): Ex
   return rows.map((r) => ({ text: r[textColumn]!, label: r[labelColumn]! }));
 }
 
-function macroF1(gold: string[], guess: string[]): number {
-  const labels = [...new Set(gold)];
-  let sum = 0;
-  for (const label of labels) {
-    let tp = 0;
-    let fp = 0;
-    let fn = 0;
-    for (let i = 0; i < gold.length; i++) {
-      if (guess[i] === label && gold[i] === label) tp++;
-      else if (guess[i] === label) fp++;
-      else if (gold[i] === label) fn++;
-    }
-    sum += tp === 0 ? 0 : (2 * tp) / (2 * tp + fp + fn);
-  }
-  return sum / labels.length;
-}
-
-/** Expected calibration error of the top label's probability, equal-width bins. */
-function ece(confidence: number[], correct: boolean[], bins = 15): number {
-  const count = new Array<number>(bins).fill(0);
-  const conf = new Array<number>(bins).fill(0);
-  const hits = new Array<number>(bins).fill(0);
-  confidence.forEach((c, i) => {
-    const b = Math.min(bins - 1, Math.floor(c * bins));
-    count[b]!++;
-    conf[b]! += c;
-    if (correct[i]) hits[b]!++;
-  });
-  let e = 0;
-  for (let b = 0; b < bins; b++) if (count[b]! > 0) e += Math.abs(conf[b]! - hits[b]!);
-  return e / confidence.length;
-}
-
 function cpuMs(): number {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;
@@ -79,11 +48,8 @@ function evaluate(model: Model, test: Example[]): { accuracy: number; macroF1: n
   }
   return {
     accuracy: correct.filter(Boolean).length / test.length,
-    macroF1: macroF1(
-      test.map((e) => e.label),
-      guess,
-    ),
-    ece: ece(confidence, correct),
+    macroF1: macroF1(test.map((e, i) => ({ gold: e.label, predicted: guess[i]! }))),
+    ece: expectedCalibrationError(confidence, correct),
     logLoss: logLoss / test.length,
   };
 }

@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { seededRandom } from '../src/core/estimate.ts';
-import { hindsightThreshold, macroF1 } from '../src/cli/benchRouting.ts';
+import { hindsightThreshold } from '../src/cli/benchRouting.ts';
 import { niceTicks, renderLineChart } from '../src/cli/svgChart.ts';
 
 const topics: Record<string, string[]> = {
@@ -155,13 +155,6 @@ describe('tandem bench routing', () => {
 });
 
 describe('bench routing figures', () => {
-  test('macro-F1 averages per-label F1 over gold and predicted labels, a missing prediction a miss', () => {
-    assert.equal(macroF1([{ gold: 'a', predicted: 'a' }, { gold: 'b', predicted: 'b' }]), 1);
-    // a: P 1/2, R 1 → 2/3; b: P 0 R 0 → 0 ; c (missing prediction): 0.
-    const f = macroF1([{ gold: 'a', predicted: 'a' }, { gold: 'b', predicted: 'a' }, { gold: 'c', predicted: null }]);
-    assert.ok(Math.abs(f - 2 / 3 / 3) < 1e-12, String(f));
-  });
-
   test('the hindsight threshold is the least human share meeting the target in expectation', () => {
     const items = [
       { confidence: 0.99, right: true },

@@ -21,6 +21,7 @@ import {
 } from './features.ts';
 // Seeded, so training is reproducible on any machine.
 import { goldenSectionMin, seededRandom } from '../../core/estimate.ts';
+import { expectedCalibrationError } from '../../core/calibration.ts';
 
 export interface Example {
   text: string;
@@ -420,26 +421,6 @@ function defaultMinDf(n: number): number {
 /** Hold-out fits need enough examples to say something about a temperature. */
 const MIN_HOLD_OUT = 30;
 
-/** ECE of the held-out scores at a temperature: |confidence − accuracy| weighted over 15 bins. */
-function heldOutEce(scores: Float64Array, y: Int32Array, K: number, temperature: number): number {
-  const bins = 15;
-  const conf = new Float64Array(bins);
-  const hits = new Float64Array(bins);
-  const count = new Float64Array(bins);
-  for (let q = 0; q < y.length; q++) {
-    const p = softmax(scores.subarray(q * K, q * K + K), temperature);
-    let best = 0;
-    for (let k = 1; k < K; k++) if (p[k]! > p[best]!) best = k;
-    const b = Math.min(bins - 1, Math.floor(p[best]! * bins));
-    conf[b] = conf[b]! + p[best]!;
-    hits[b] = hits[b]! + (best === y[q] ? 1 : 0);
-    count[b] = count[b]! + 1;
-  }
-  let ece = 0;
-  for (let b = 0; b < bins; b++) if (count[b]! > 0) ece += Math.abs(conf[b]! - hits[b]!) / y.length;
-  return ece;
-}
-
 /** Trains a model on labelled texts. The same examples and options always give the same model. */
 export function train(examples: Example[], options: Partial<TrainOptions> = {}): Model {
   const opts: TrainOptions = { ...defaultTrainOptions, ...options };
@@ -498,7 +479,10 @@ export function train(examples: Example[], options: Partial<TrainOptions> = {}):
       examples: heldCount,
       accuracy: correct / heldCount,
       logLoss: logLoss(scores, yHeld, K, temperature),
-      ece: heldOutEce(scores, yHeld, K, temperature),
+      ece: expectedCalibrationError(
+        heldOutOutcomes.map((o) => o.confidence),
+        heldOutOutcomes.map((o) => o.correct),
+      ),
     };
     // The held-out rows first on their own, so the pass over everything starts close to the end.
     solveCrammerSinger(rows, y, state, fitted, shuffled.length, W, opts.C, opts.epsilon, opts.maxEpochs, rand);
