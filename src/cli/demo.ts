@@ -10,6 +10,7 @@ import { retrainWorkflow } from '../engine/retrain.ts';
 import { submitItem } from '../engine/submit.ts';
 import { upsertWorkflow } from '../engine/workflows.ts';
 import { startPeriodic, type Periodic } from '../engine/periodic.ts';
+import { countItemsWithKeyPrefix } from '../store/items.ts';
 import { readRows } from './tables.ts';
 import { readWorkflowFile } from './workflowFiles.ts';
 
@@ -31,11 +32,7 @@ export async function startDemo(engine: Engine, intervalMs: number, log: (line: 
       (trained.trained ? `; model v${trained.version.version} trained in ${trained.version.training_ms} ms (held-out accuracy ${fmt(trained.version.scores.accuracy)})` : ''));
   }
   const live = readRows(`${demoDir}banking77-live.csv`);
-  const done = await engine.db.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM items WHERE workflow = $1::text AND idempotency_key LIKE 'demo-live-%'`,
-    [spec.name],
-  );
-  let next = done[0]?.n ?? 0;
+  let next = await countItemsWithKeyPrefix(engine.db, spec.name, 'demo-live-');
   if (next < live.length) log(`demo: live traffic, one message every ${intervalMs} ms (${live.length - next} to go; --no-demo turns it off)`);
   return startPeriodic(
     async () => {

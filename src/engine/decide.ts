@@ -10,7 +10,7 @@ import { insertEvents, type NewEvent } from '../store/events.ts';
 import { lockItem, type ItemRow } from '../store/items.ts';
 import { newId } from '../store/ids.ts';
 import { upsertDecisionExample } from '../store/examples.ts';
-import { cancelOpenTasks, insertTask, type TaskRow } from '../store/tasks.ts';
+import { cancelOpenTasks, countVoteTasks, insertTask, type TaskRow } from '../store/tasks.ts';
 import { conflict, notFound } from './errors.ts';
 import { actorName, requireLead, type Principal } from './principals.ts';
 import type { CompiledWorkflow } from './workflows.ts';
@@ -57,8 +57,7 @@ export async function settleAnswer(tx: Queryable, wf: CompiledWorkflow, task: Ta
         throw conflict('you have voted on this item already; a consensus needs distinct reviewers');
       }
       // As many votes as the item was given when routed (a target-accuracy plan may ask for more than the spec).
-      const votes = await tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM tasks WHERE item_id = $1::uuid AND kind = 'vote'`, [item.id]);
-      const needed = votes[0]?.n ?? wf.spec.consensus.answers;
+      const needed = await countVoteTasks(tx, item.id);
       const result = settleConsensus(answers.map((a) => a.outcome as Outcome), needed, wf.spec.consensus.rule);
       if (result.status === 'pending') return { decision: null, escalationId: null, events: [] };
       if (result.status === 'agreed') {
@@ -96,7 +95,7 @@ export async function correctDecision(
     if (!item || item.workflow !== wf.spec.name) throw notFound(`no item ${itemId}`);
     const decision = await appendDecision(tx, { itemId, source: 'lead', outcome, actor: actorName(principal), reason });
     await learnFrom(tx, wf, item, outcome);
-    const cancelled = await cancelOpenTasks(tx, itemId, '00000000-0000-0000-0000-000000000000');
+    const cancelled = await cancelOpenTasks(tx, itemId);
     await insertEvents(tx, [
       {
         type: decision.supersedes ? 'decision.corrected' : 'decision.made',

@@ -6,6 +6,7 @@ import { driftCheck, planThresholds, type EvidenceItem, type ThresholdPlan } fro
 import type { Reason } from '../core/types.ts';
 import type { PolicySpec } from '../core/workflow.ts';
 import type { Queryable } from '../store/db.ts';
+import { countHumanDecisionsSince } from '../store/decisions.ts';
 import { insertEvents } from '../store/events.ts';
 import { getHeldOutOutcomes, latestModelVersion } from '../store/modelVersions.ts';
 import { auditOutcomesSince, insertTuning, latestTuning, recentScoredOutcomes, type TuningRow } from '../store/tunings.ts';
@@ -82,12 +83,8 @@ export async function retuneIfNeeded(engine: Engine, workflow: string): Promise<
     const drift = driftCheck(audits, plan.autoAccuracy.lower, { alpha: 0.01 });
     if (drift.drifted) return tuneWorkflow(engine, workflow, `drift: ${drift.reason}`);
   }
-  const fresh = await engine.db.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM decisions d JOIN items i ON i.id = d.item_id
-     WHERE i.workflow = $1::text AND d.source <> 'machine' AND d.created_at > $2::timestamptz`,
-    [workflow, last.created_at.toISOString()],
-  );
-  if ((fresh[0]?.n ?? 0) + audits.total >= replanAfter) return tuneWorkflow(engine, workflow, 'new outcomes from people');
+  const fresh = await countHumanDecisionsSince(engine.db, workflow, last.created_at);
+  if (fresh + audits.total >= replanAfter) return tuneWorkflow(engine, workflow, 'new outcomes from people');
   return null;
 }
 

@@ -61,3 +61,13 @@ export async function latestDecision(db: Queryable, itemId: string): Promise<Dec
   );
   return rows[0] ?? null;
 }
+
+/** Decisions people made (not the machine) on the workflow's items since `after`. */
+export async function countHumanDecisionsSince(db: Queryable, workflow: string, after: Date): Promise<number> {
+  const rows = await db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM decisions d JOIN items i ON i.id = d.item_id
+     WHERE i.workflow = $1::text AND d.source <> 'machine' AND d.created_at > $2::timestamptz`,
+    [workflow, after.toISOString()],
+  );
+  return rows[0]?.n ?? 0;
+}

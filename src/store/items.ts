@@ -134,3 +134,12 @@ export async function lockItem(db: Queryable, id: string): Promise<ItemRow | nul
   const rows = await db.query<ItemRow>(`SELECT ${itemColumns} FROM items WHERE id = $1::uuid FOR UPDATE`, [id], 'lockItem');
   return rows[0] ?? null;
 }
+
+/** Items of the workflow whose idempotency key starts with `prefix` (the demo's progress). */
+export async function countItemsWithKeyPrefix(db: Queryable, workflow: string, prefix: string): Promise<number> {
+  const rows = await db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM items WHERE workflow = $1::text AND starts_with(idempotency_key, $2::text)`,
+    [workflow, prefix],
+  );
+  return rows[0]?.n ?? 0;
+}

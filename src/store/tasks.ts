@@ -124,14 +124,20 @@ export async function insertTask(db: Queryable, itemId: string, workflow: string
   );
 }
 
-/** Cancels the item's other open work (e.g. audit tasks once a lead corrected the decision). */
-export async function cancelOpenTasks(db: Queryable, itemId: string, except: string): Promise<number> {
+/** Cancels the item's open work, but for the task `except` names (e.g. audits once a lead ruled). */
+export async function cancelOpenTasks(db: Queryable, itemId: string, except: string | null = null): Promise<number> {
   const rows = await db.query(
     `UPDATE tasks SET status = 'cancelled', updated_at = now(), lease_owner = NULL, lease_expires_at = NULL
-     WHERE item_id = $1::uuid AND id <> $2::uuid AND status IN ('open', 'leased') RETURNING id`,
+     WHERE item_id = $1::uuid AND ($2::uuid IS NULL OR id <> $2::uuid) AND status IN ('open', 'leased') RETURNING id`,
     [itemId, except],
   );
   return rows.length;
+}
+
+/** How many consensus votes the item was given when it was routed. */
+export async function countVoteTasks(db: Queryable, itemId: string): Promise<number> {
+  const rows = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM tasks WHERE item_id = $1::uuid AND kind = 'vote'`, [itemId], 'countVoteTasks');
+  return rows[0]?.n ?? 0;
 }
 
 /** Returns expired leases to their queues; one statement, with a `task.lease_expired` event each. */
