@@ -135,27 +135,33 @@ after(async () => {
   await killAll();
 });
 
-describe('two serve processes on one Postgres database', () => {
-  let fresh: TestDb;
-  let a: ServerProcess;
-  let b: ServerProcess;
-
+/**
+ * Two `tandem serve` processes, A and B, on one fresh Postgres database, for the enclosing
+ * describe block. Started together on purpose: start-up itself (migrations, first admin) must
+ * tolerate a twin.
+ */
+function twoServeProcesses(): { a: ServerProcess; b: ServerProcess; fresh: TestDb } {
+  const servers = {} as { a: ServerProcess; b: ServerProcess; fresh: TestDb };
   before(async () => {
-    fresh = await freshDb('postgres', 4);
-    // Started together on purpose: start-up itself (migrations, first admin) must tolerate a twin.
-    [a, b] = await Promise.all([startServe('A', fresh.url!), startServe('B', fresh.url!)]);
+    servers.fresh = await freshDb('postgres', 4);
+    [servers.a, servers.b] = await Promise.all([startServe('A', servers.fresh.url!), startServe('B', servers.fresh.url!)]);
   });
-
   after(async () => {
     await killAll();
-    await fresh?.drop();
+    await servers.fresh?.drop();
   });
+  return servers;
+}
+
+describe('two serve processes on one Postgres database', () => {
+  const servers = twoServeProcesses();
 
   test('40 reviewers across both processes answer 2,000 tasks, each exactly once', async () => {
+    const { a, b, fresh } = servers;
     const total = 2000;
     const reviewerCount = 40;
     const wf = 'load';
-    const servers = [a, b];
+    const processes = [a, b];
     const created = await client(a.url).post('/v1/workflows', labelWorkflow(wf));
     assert.equal(created.status, 201, JSON.stringify(created.body));
 
@@ -166,7 +172,7 @@ describe('two serve processes on one Postgres database', () => {
       Array.from({ length: total }, (_, i) => i),
       32,
       async (i) => {
-        const res = await client(servers[i % 2]!.url).post<{ id: string; status: string; route: { route: string } }>(`/v1/workflows/${wf}/items`, {
+        const res = await client(processes[i % 2]!.url).post<{ id: string; status: string; route: { route: string } }>(`/v1/workflows/${wf}/items`, {
           text: `message ${i}`,
           metadata: { n: i },
         });
@@ -181,7 +187,7 @@ describe('two serve processes on one Postgres database', () => {
     assert.equal(itemIds.size, total);
 
     const tokens = await Promise.all(
-      Array.from({ length: reviewerCount }, (_, i) => addSignedInReviewer(servers[i % 2]!.url, `load-${i}@test`, [wf])),
+      Array.from({ length: reviewerCount }, (_, i) => addSignedInReviewer(processes[i % 2]!.url, `load-${i}@test`, [wf])),
     );
 
     const answeredTasks: string[] = [];
@@ -191,7 +197,7 @@ describe('two serve processes on one Postgres database', () => {
     const claimStart = performance.now();
     await Promise.all(
       tokens.map(async (token, r) => {
-        const http = client(servers[r % 2]!.url, token);
+        const http = client(processes[r % 2]!.url, token);
         for (let round = 0; ; round++) {
           assert.ok(Date.now() < deadline && round < total * 2, `claimer ${r} did not finish in time`);
           const claim = await http.post<{ task: { id: string; assignment: number } }>('/v1/tasks/claim', { workflow: wf });
@@ -269,6 +275,7 @@ describe('two serve processes on one Postgres database', () => {
   });
 
   test('one Idempotency-Key raced across both processes makes one item', async () => {
+    const { a, b, fresh } = servers;
     const wf = 'idem-x';
     assert.equal((await client(a.url).post('/v1/workflows', labelWorkflow(wf))).status, 201);
     const key = 'race-across-processes';
@@ -294,21 +301,10 @@ function assertOneCreated(results: Res<{ id: string }>[]): void {
 }
 
 describe('a serve process killed with SIGKILL', () => {
-  let fresh: TestDb;
-  let a: ServerProcess;
-  let b: ServerProcess;
-
-  before(async () => {
-    fresh = await freshDb('postgres', 4);
-    [a, b] = await Promise.all([startServe('A', fresh.url!), startServe('B', fresh.url!)]);
-  });
-
-  after(async () => {
-    await killAll();
-    await fresh?.drop();
-  });
+  const servers = twoServeProcesses();
 
   test('loses no acknowledged item, and its leases come back through the other process', async () => {
+    const { a, b, fresh } = servers;
     const wf = 'crash';
     assert.equal((await client(a.url).post('/v1/workflows', labelWorkflow(wf))).status, 201);
     const token = await addSignedInReviewer(a.url, 'crash@test', [wf]);

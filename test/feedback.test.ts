@@ -7,15 +7,10 @@ import { importLabels } from '../src/engine/importLabels.ts';
 import { createEngine } from '../src/engine/engine.ts';
 import { retrainDue } from '../src/engine/retrain.ts';
 import { openDb } from '../src/store/db.ts';
-import { adminKey, client, drivers, freshDb, labelWorkflow, person, startApp, type TestApp, type TestDb } from './harness.ts';
+import { adminKey, client, drivers, freshDb, labelWorkflow, person, startApp, topicWords, type TestApp, type TestDb } from './harness.ts';
 import { startOpenAIStandIn } from './openaiStandIn.ts';
 
-const vocabulary: Record<string, string[]> = {
-  billing: ['invoice', 'charged', 'refund', 'payment', 'bill', 'price', 'receipt'],
-  bug: ['crash', 'error', 'broken', 'freezes', 'bug', 'exception', 'glitch'],
-  fraud: ['stolen', 'unauthorized', 'scam', 'hacked', 'fraud', 'phishing', 'suspicious'],
-  other: ['hello', 'thanks', 'question', 'opening', 'hours', 'address', 'weather'],
-};
+const vocabulary = topicWords;
 const fillers = ['my', 'the', 'please', 'today', 'again', 'why', 'is', 'there', 'an', 'i', 'see'];
 
 /** Deterministic synthetic messages: two topic words among fillers. */

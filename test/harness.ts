@@ -166,3 +166,11 @@ export async function freePort(): Promise<number> {
     });
   });
 }
+
+/** Words that mark each label of `labelWorkflow`, for synthetic messages a model can learn. */
+export const topicWords: Record<string, string[]> = {
+  billing: ['invoice', 'charged', 'refund', 'payment', 'bill', 'price', 'receipt'],
+  bug: ['crash', 'error', 'broken', 'freezes', 'bug', 'exception', 'glitch'],
+  fraud: ['stolen', 'unauthorized', 'scam', 'hacked', 'fraud', 'phishing', 'suspicious'],
+  other: ['hello', 'thanks', 'question', 'opening', 'hours', 'address', 'weather'],
+};
