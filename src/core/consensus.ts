@@ -2,6 +2,8 @@
 // found to disagree, so a lead looks. Pure, so the same answers always settle the same way
 // whatever order they arrived in.
 import type { Outcome } from './types.ts';
+// Sorted keys, so two edits that differ only in key order count as the same edit.
+import { canonicalJson } from './canonicalJson.ts';
 
 export type ConsensusRule = 'majority' | 'unanimous';
 
@@ -14,20 +16,6 @@ export type Consensus =
   | { status: 'pending' }
   | { status: 'agreed'; outcome: Outcome; votes: number }
   | { status: 'disagreed'; tally: Tally[] };
-
-// Sorted keys, so two edits that differ only in key order count as the same edit.
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.keys(value)
-      .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`);
-    return `{${entries.join(',')}}`;
-  }
-  if (typeof value === 'bigint') return value.toString();
-  return JSON.stringify(value) ?? 'null';
-}
 
 /** A string that is equal for two outcomes exactly when they count as the same vote. */
 function outcomeKey(o: Outcome): string {

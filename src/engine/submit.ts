@@ -1,6 +1,7 @@
 // submit → validate → dedupe by idempotency key → predict → route → one write.
 import { createHash } from 'node:crypto';
 import { newId } from '../store/ids.ts';
+import { canonicalJson } from '../core/canonicalJson.ts';
 import { decideRoute } from '../core/policy.ts';
 import type { Route } from '../core/types.ts';
 import type { NewEvent } from '../store/events.ts';
@@ -125,16 +126,4 @@ export function planWork(wf: CompiledWorkflow, route: Route, submitter: string, 
     events.push({ type: 'task.created', workflow: spec.name, taskId: t.id, payload: { kind: t.kind, queue: t.queue, priority: t.priority } });
   }
   return { decision, tasks, events };
-}
-
-/** JSON with object keys sorted, so that equal requests hash equally whatever their key order. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
 }
