@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { addReviewer, createApiKey } from '../engine/access.ts';
 import { openDb, type Db } from '../store/db.ts';
 import { migrate } from '../store/migrate.ts';
-import { getWorkflow } from '../store/workflows.ts';
+import { missingWorkflows } from '../store/workflows.ts';
 import { existsSync } from 'node:fs';
 import { importLabels } from '../engine/importLabels.ts';
 import { createWorkflowCache } from '../engine/workflows.ts';
@@ -63,7 +63,8 @@ async function withDb<T>(fn: (db: Db) => Promise<T>, options = { migrate: true }
 }
 
 async function checkWorkflows(db: Db, names: string[]): Promise<void> {
-  for (const n of names) if (!(await getWorkflow(db, n))) throw new UsageError(`no workflow named "${n}"`);
+  const [missing] = await missingWorkflows(db, names);
+  if (missing !== undefined) throw new UsageError(`no workflow named "${missing}"`);
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -144,7 +145,7 @@ async function main(argv: string[]): Promise<number> {
       if (!existsSync(file)) throw new UsageError(`no file ${file}`);
       const rows = readRows(file);
       const report = await withDb(async (db) => {
-        if (!(await getWorkflow(db, values.workflow!))) throw new UsageError(`no workflow named "${values.workflow}"`);
+        await checkWorkflows(db, [values.workflow!]);
         const wf = await createWorkflowCache().get(db, values.workflow!);
         return importLabels(db, wf, rows, { text: values['text-column'] ?? 'text', label: values['label-column'] ?? 'label' }, (done, total) =>
           process.stderr.write(`\rimporting ${done}/${total}`),

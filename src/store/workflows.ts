@@ -55,3 +55,11 @@ export async function addWorkflowLabel(db: Queryable, name: string, label: strin
   );
   return rows[0]?.version ?? null;
 }
+
+/** The names that are not workflows, in the order given (one query for the lot). */
+export async function missingWorkflows(db: Queryable, names: readonly string[]): Promise<string[]> {
+  if (names.length === 0) return [];
+  const rows = await db.query<{ name: string }>('SELECT name FROM workflows WHERE name = ANY($1::text[])', [[...names]]);
+  const known = new Set(rows.map((r) => r.name));
+  return names.filter((n) => !known.has(n));
+}

@@ -4,7 +4,7 @@ import { notFound, invalid } from '../../engine/errors.ts';
 import { requireAdmin, requirePerson } from '../../engine/principals.ts';
 import { listApiKeys, revokeApiKey } from '../../store/apiKeys.ts';
 import { listReviewers } from '../../store/people.ts';
-import { getWorkflow } from '../../store/workflows.ts';
+import { missingWorkflows } from '../../store/workflows.ts';
 import type { Queryable } from '../../store/db.ts';
 import { defineRoute } from '../route.ts';
 import { reviewerView } from '../views.ts';
@@ -12,9 +12,8 @@ import { reviewerView } from '../views.ts';
 const workflowNames = z.array(z.string().min(1).max(63)).max(1000);
 
 async function checkWorkflowsExist(db: Queryable, names: readonly string[], path: string): Promise<void> {
-  for (const [i, name] of names.entries()) {
-    if (!(await getWorkflow(db, name))) throw invalid(`no workflow named "${name}"`, [{ path: `${path}.${i}`, message: 'is not a workflow' }]);
-  }
+  const [missing] = await missingWorkflows(db, names);
+  if (missing !== undefined) throw invalid(`no workflow named "${missing}"`, [{ path: `${path}.${names.indexOf(missing)}`, message: 'is not a workflow' }]);
 }
 
 export const peopleRoutes = [
