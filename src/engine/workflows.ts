@@ -7,6 +7,7 @@ import { compileRules, outcomeLabels, workflowSpec, type CompiledRule, type Work
 import type { Queryable } from '../store/db.ts';
 import * as store from '../store/workflows.ts';
 import { conflict, invalid, notFound, type FieldProblem } from './errors.ts';
+import { mayAccess, type Principal } from './principals.ts';
 
 export interface CompiledWorkflow {
   spec: WorkflowSpec;
@@ -107,4 +108,10 @@ export async function upsertWorkflow(db: Queryable, cache: WorkflowCache, spec: 
   if (JSON.stringify(workflowSpec.parse(existing.spec)) === JSON.stringify(spec)) return 'unchanged';
   await updateWorkflow(db, cache, spec);
   return 'updated';
+}
+
+/** The workflow as the caller may see it: one they may not see does not exist for them. */
+export async function visibleWorkflow(db: Queryable, cache: WorkflowCache, principal: Principal, name: string): Promise<CompiledWorkflow> {
+  if (!mayAccess(principal, name)) throw notFound(`no workflow named "${name}"`);
+  return cache.get(db, name);
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { notFound } from '../../engine/errors.ts';
-import { mayAccess, requireLead } from '../../engine/principals.ts';
+import { requireLead } from '../../engine/principals.ts';
+import { visibleWorkflow } from '../../engine/workflows.ts';
 import { retrainWorkflow } from '../../engine/retrain.ts';
 import { latestModelVersion, listModelVersions, type ModelVersionRow } from '../../store/modelVersions.ts';
 import { workflowCounts } from '../../store/stats.ts';
@@ -32,8 +32,7 @@ export const modelRoutes = [
     params: nameParam,
     responses: { 200: { description: 'The versions' } },
     async handle({ engine, principal, params }) {
-      if (!mayAccess(principal, params.name)) throw notFound(`no workflow named "${params.name}"`);
-      await engine.workflows.get(engine.db, params.name);
+      await visibleWorkflow(engine.db, engine.workflows, principal, params.name);
       return { status: 200, body: { versions: (await listModelVersions(engine.db, params.name)).map(versionView) } };
     },
   }),
@@ -61,8 +60,7 @@ export const modelRoutes = [
     query: z.object({ from: z.iso.datetime({ offset: true }).optional().describe('ISO 8601 start of the period') }).strict(),
     responses: { 200: { description: 'Counts' } },
     async handle({ engine, principal, params, query }) {
-      if (!mayAccess(principal, params.name)) throw notFound(`no workflow named "${params.name}"`);
-      await engine.workflows.get(engine.db, params.name);
+      await visibleWorkflow(engine.db, engine.workflows, principal, params.name);
       const from = query.from ? new Date(query.from) : new Date(Date.now() - 24 * 3600 * 1000);
       const c = await workflowCounts(engine.db, params.name, from);
       return {
@@ -88,8 +86,7 @@ export const modelRoutes = [
     params: nameParam,
     responses: { 200: { description: 'The plan and estimate' } },
     async handle({ engine, principal, params }) {
-      if (!mayAccess(principal, params.name)) throw notFound(`no workflow named "${params.name}"`);
-      const wf = await engine.workflows.get(engine.db, params.name);
+      const wf = await visibleWorkflow(engine.db, engine.workflows, principal, params.name);
       const tuning = await latestTuning(engine.db, params.name);
       const model = await latestModelVersion(engine.db, params.name);
       const audits = tuning ? await auditOutcomesSince(engine.db, params.name, tuning.created_at) : null;

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { workflowSpec } from '../../core/workflow.ts';
-import { invalid, notFound } from '../../engine/errors.ts';
-import { mayAccess, requireAdmin, visibleWorkflows } from '../../engine/principals.ts';
-import { createWorkflow, updateWorkflow } from '../../engine/workflows.ts';
+import { invalid } from '../../engine/errors.ts';
+import { requireAdmin, visibleWorkflows } from '../../engine/principals.ts';
+import { createWorkflow, updateWorkflow, visibleWorkflow } from '../../engine/workflows.ts';
 import { tuneWorkflow } from '../../engine/tuning.ts';
 import { listWorkflows } from '../../store/workflows.ts';
 import { defineRoute } from '../route.ts';
@@ -49,8 +49,7 @@ export const workflowRoutes = [
     params: nameParam,
     responses: { 200: { description: 'The workflow', schema: workflowOut } },
     async handle({ engine, principal, params }) {
-      if (!mayAccess(principal, params.name)) throw notFound(`no workflow named "${params.name}"`);
-      return { status: 200, body: workflowView(await engine.workflows.get(engine.db, params.name)) };
+      return { status: 200, body: workflowView(await visibleWorkflow(engine.db, engine.workflows, principal, params.name)) };
     },
   }),
   defineRoute({
