@@ -5,6 +5,7 @@ import type { Rating } from './agreement.ts';
 import { seededRandom } from './estimate.ts';
 import { dawidSkene, majorityVote, weightedVote, type ReviewerModel } from './reviewerAccuracy.ts';
 import { simulateRatings, symmetricConfusion } from './simulateRatings.ts';
+import { anaesthesia } from './reviewerAccuracy.fixture.ts';
 import type { Measured } from './measured.ts';
 
 const close = (a: number, b: number, tol: number, msg?: string): void => assert.ok(Math.abs(a - b) <= tol, `${msg ?? ''} ${a} vs ${b}`);
@@ -14,24 +15,6 @@ function fitted(m: Measured<ReviewerModel>): ReviewerModel {
   return m as ReviewerModel;
 }
 
-// Dawid & Skene (1979), Applied Statistics 28(1):20–28, Table 1: 45 patients rated on a 4-point
-// scale by 5 anaesthetists, the first of whom rated every patient three times. Transcribed from the
-// paper by github.com/dallascard/dawid_skene (generate_sample_data).
-const table1: number[][][] = [
-  [[1, 1, 1], [1], [1], [1], [1]], [[3, 3, 3], [4], [3], [3], [4]], [[1, 1, 2], [2], [1], [2], [2]], [[2, 2, 2], [3], [1], [2], [1]],
-  [[2, 2, 2], [3], [2], [2], [2]], [[2, 2, 2], [3], [3], [2], [2]], [[1, 2, 2], [2], [1], [1], [1]], [[3, 3, 3], [3], [4], [3], [3]],
-  [[2, 2, 2], [2], [2], [2], [3]], [[2, 3, 2], [2], [2], [2], [3]], [[4, 4, 4], [4], [4], [4], [4]], [[2, 2, 2], [3], [3], [4], [3]],
-  [[1, 1, 1], [1], [1], [1], [1]], [[2, 2, 2], [3], [2], [1], [2]], [[1, 2, 1], [1], [1], [1], [1]], [[1, 1, 1], [2], [1], [1], [1]],
-  [[1, 1, 1], [1], [1], [1], [1]], [[1, 1, 1], [1], [1], [1], [1]], [[2, 2, 2], [2], [2], [2], [1]], [[2, 2, 2], [1], [3], [2], [2]],
-  [[2, 2, 2], [2], [2], [2], [2]], [[2, 2, 2], [2], [2], [2], [1]], [[2, 2, 2], [3], [2], [2], [2]], [[2, 2, 1], [2], [2], [2], [2]],
-  [[1, 1, 1], [1], [1], [1], [1]], [[1, 1, 1], [1], [1], [1], [1]], [[2, 3, 2], [2], [2], [2], [2]], [[1, 1, 1], [1], [1], [1], [1]],
-  [[1, 1, 1], [1], [1], [1], [1]], [[1, 1, 2], [1], [1], [2], [1]], [[1, 1, 1], [1], [1], [1], [1]], [[3, 3, 3], [3], [2], [3], [3]],
-  [[1, 1, 1], [1], [1], [1], [1]], [[2, 2, 2], [2], [2], [2], [2]], [[2, 2, 2], [3], [2], [3], [2]], [[4, 3, 3], [4], [3], [4], [3]],
-  [[2, 2, 1], [2], [2], [3], [2]], [[2, 3, 2], [3], [2], [3], [3]], [[3, 3, 3], [3], [4], [3], [2]], [[1, 1, 1], [1], [1], [1], [1]],
-  [[1, 1, 1], [1], [1], [1], [1]], [[1, 2, 1], [2], [1], [1], [1]], [[2, 3, 2], [2], [2], [2], [2]], [[1, 2, 1], [1], [1], [1], [1]],
-  [[2, 2, 2], [2], [2], [2], [2]],
-];
-const anaesthesia: Rating[] = table1.flatMap((obs, p) => obs.flatMap((ls, o) => ls.map((l) => ({ item: `patient ${p + 1}`, rater: `observer ${o + 1}`, label: String(l) }))));
 
 test('Dawid & Skene (1979) data: the fit converges to the maximum-likelihood estimates', () => {
   const m = fitted(dawidSkene(anaesthesia, { smoothing: 1e-9, tolerance: 1e-10 }));
