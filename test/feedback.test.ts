@@ -7,6 +7,7 @@ import { importLabels } from '../src/engine/importLabels.ts';
 import { createEngine } from '../src/engine/engine.ts';
 import { retrainDue } from '../src/engine/retrain.ts';
 import { openDb } from '../src/store/db.ts';
+import { listExamples } from '../src/store/examples.ts';
 import { adminKey, client, drivers, freshDb, labelWorkflow, person, startApp, topicWords, type TestApp, type TestDb } from './harness.ts';
 import { startOpenAIStandIn } from './openaiStandIn.ts';
 
@@ -170,6 +171,47 @@ for (const driver of drivers) {
       const seen = await admin.get(`/v1/items/${p.body.id}`);
       assert.equal(seen.body.prediction.label, 'address_change');
       await admin.put('/v1/workflows/learn', { ...labelWorkflow('learn', { model: { type: 'builtin', minExamples: 40, retrainEvery: 8 }, policy: { threshold: 1 } }), labels: wf.body.labels });
+    });
+
+    test('audits teach the model whether they confirm or overturn the machine, each standing for 1 / rate decisions', async () => {
+      const wf = await admin.get('/v1/workflows/learn');
+      const spec = { ...labelWorkflow('learn', { model: { type: 'builtin', minExamples: 40, retrainEvery: 1000 }, policy: { threshold: 0, auditRate: 0.5 } }), labels: wf.body.labels };
+      assert.equal((await admin.put('/v1/workflows/learn', spec)).status, 200);
+      const rev = await person(t.db, 'reviewer', ['learn']);
+      const rc = client(app.url, rev.token);
+      const audited: string[] = [];
+      for (const m of messages(12, 99)) {
+        const r = await admin.post('/v1/workflows/learn/items', { text: `${m.text} audit` });
+        assert.equal(r.body.route.route, 'auto');
+        if (r.body.route.audit) audited.push(r.body.id);
+      }
+      assert.ok(audited.length >= 2, `${audited.length} of 12 audited at rate 0.5`);
+      let confirmed = 0;
+      let overturned = 0;
+      for (;;) {
+        const c = await rc.post('/v1/tasks/claim', { workflow: 'learn' });
+        if (c.status === 204) break;
+        if (c.body.task.kind !== 'audit') {
+          // Left by the tests before this one.
+          const label = wf.body.labels[0];
+          assert.equal((await rc.post(`/v1/tasks/${c.body.task.id}/answer`, { assignment: c.body.task.assignment, label })).status, 200);
+          continue;
+        }
+        const machine = c.body.item.prediction.label as string;
+        // The first audit overturns the machine, the rest confirm it.
+        const label = overturned === 0 ? wf.body.labels.find((l: string) => l !== machine) : machine;
+        assert.equal((await rc.post(`/v1/tasks/${c.body.task.id}/answer`, { assignment: c.body.task.assignment, label })).status, 200);
+        if (label === machine) confirmed++;
+        else overturned++;
+      }
+      assert.equal(confirmed + overturned, audited.length);
+      const rows = await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM examples WHERE item_id = ANY($1::uuid[])', [audited]);
+      assert.equal(rows[0]!.n, audited.length, 'every audit, confirmed or not, is an example');
+      const weights = (await listExamples(t.db, 'learn')).filter((e) => e.text.endsWith(' audit'));
+      assert.equal(weights.length, audited.length);
+      for (const e of weights) assert.equal(e.weight, 2, 'an audit at rate 0.5 stands for two automatic decisions');
+      assert.ok((await listExamples(t.db, 'learn')).filter((e) => !e.text.endsWith(' audit')).every((e) => e.weight === 1));
+      await admin.put('/v1/workflows/learn', { ...spec, policy: { threshold: 1 } });
     });
 
     test('an openai-compatible model scores items; when it fails the item goes to people with the reason', async () => {

@@ -45,6 +45,10 @@ export async function settleAnswer(tx: Queryable, wf: CompiledWorkflow, task: Ta
     case 'audit': {
       const machine = await latestDecision(tx, item.id);
       if (machine && sameOutcome(machine.outcome as Outcome, outcome)) {
+        // A confirmed audit is a human-verified label too: without it the examples would hold
+        // only the machine's audited mistakes, and both training and the accuracy evidence
+        // drawn from the examples would think the machine worse than it is.
+        await learnFrom(tx, wf, item, outcome);
         return { decision: null, escalationId: null, events: [{ type: 'audit.confirmed', workflow: wf.spec.name, itemId: item.id, taskId: task.id, payload: {} }] };
       }
       const settled = await decide('human', outcome, 'an audit overturned the previous decision');

@@ -1,12 +1,13 @@
 // Training off the main thread: hands the examples to a worker and waits for the model's bytes.
 import { Worker } from 'node:worker_threads';
-import type { Example, HeldOutScores, Model } from './linear.ts';
+import type { HeldOutScores } from './linear.ts';
+import type { Outcome, WeightedExample } from './crossVal.ts';
 
 export interface Trained {
   bytes: Uint8Array;
   labels: string[];
   heldOut: HeldOutScores | null;
-  heldOutOutcomes: NonNullable<Model['heldOutOutcomes']>;
+  heldOutOutcomes: Outcome[];
   temperature: number;
   trainingMs: number;
 }
@@ -25,7 +26,7 @@ function startWorker(workerData: unknown): Worker {
 /** Below this many examples, k-fold outcomes are too few to be worth k more trainings. */
 const crossValidateFrom = 400;
 
-export function trainInWorker(examples: Example[]): Promise<Trained> {
+export function trainInWorker(examples: WeightedExample[]): Promise<Trained> {
   return new Promise((resolve, reject) => {
     const worker = startWorker({ examples, folds: examples.length >= crossValidateFrom ? 4 : 0 });
     let done = false;
