@@ -12,6 +12,10 @@ import { taskRoutes } from './routes/tasks.ts';
 import { workflowRoutes } from './routes/workflows.ts';
 import { modelRoutes } from './routes/models.ts';
 import { version } from '../version.ts';
+import { registerWebApp, sendWebApp, wantsWebApp } from './webApp.ts';
+import { insightRoutes } from './routes/insight.ts';
+import { liveStreamDoc, registerLiveStream } from './routes/live.ts';
+import { createLiveFeed } from '../engine/liveFeed.ts';
 
 export interface ServerOptions {
   /** Largest request body in bytes (default 256 KiB). */
@@ -48,7 +52,8 @@ export async function buildServer(engine: Engine, options: ServerOptions = {}): 
     reply.code(problem.status).type('application/problem+json').send(problem);
   });
   app.setNotFoundHandler((request, reply) => {
-    reply.code(404).type('application/problem+json').send({
+    if (wantsWebApp(request)) return sendWebApp(reply);
+    return reply.code(404).type('application/problem+json').send({
       type: 'https://tandem.dev/problems/404', title: 'Not found', status: 404,
       detail: `no route ${request.method} ${request.url.split('?')[0]}; see /v1/openapi.json`, instance: request.url,
     });
@@ -62,16 +67,21 @@ export async function buildServer(engine: Engine, options: ServerOptions = {}): 
     keyGenerator: (request) => bearerToken(request) ?? request.ip,
   });
 
-  const routes: RouteSpec[] = [...workflowRoutes, ...itemRoutes, ...taskRoutes, ...modelRoutes, ...peopleRoutes];
+  const routes: RouteSpec[] = [...workflowRoutes, ...itemRoutes, ...taskRoutes, ...modelRoutes, ...peopleRoutes, ...insightRoutes];
   const openapi = buildOpenApi(
     [
       ...routes,
+      liveStreamDoc,
       defineRoute({ method: 'GET', path: '/v1/openapi.json', tag: 'meta', auth: 'public', summary: 'OpenAPI document', responses: { 200: { description: 'This document' } }, handle: async () => ({ status: 200 }) }),
       defineRoute({ method: 'GET', path: '/healthz', tag: 'meta', auth: 'public', summary: 'Health check', description: '200 when the database answers, else 503.', responses: { 200: { description: 'Healthy' } }, handle: async () => ({ status: 200 }) }),
     ],
     version,
   );
   for (const r of routes) registerRoute(app, engine, r);
+  const feed = createLiveFeed(engine.db, 1000, (err) => app.log.error({ err }, 'live feed failed'));
+  app.addHook('onClose', () => feed.close());
+  registerLiveStream(app, engine, feed);
+  await registerWebApp(app);
   app.get('/v1/openapi.json', async () => openapi);
   app.get('/healthz', async (_request, reply) => {
     await engine.db.query('SELECT 1');

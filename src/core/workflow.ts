@@ -110,6 +110,17 @@ export const workflowSpec = z
     reviewerAccuracy: z.number().min(0.5).max(1).default(0.98),
     /** Time a person has to settle a task, in seconds. */
     slaSeconds: z.number().int().min(1).max(30 * 24 * 3600).default(24 * 3600),
+    /** Reviewers do not see the machine's suggestion until they answered (against automation bias). */
+    blindMode: z.boolean().default(false),
+    /** For the lead's dashboard: what an hour of review and one wrong decision cost. */
+    costs: z
+      .object({
+        reviewerPerHour: z.number().min(0).max(1_000_000).default(0),
+        errorCost: z.number().min(0).max(1_000_000_000).default(0),
+        currency: z.string().min(1).max(10).default('USD'),
+      })
+      .strict()
+      .optional(),
   })
   .strict()
   .superRefine((spec, ctx) => {

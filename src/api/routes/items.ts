@@ -4,6 +4,10 @@ import { invalid } from '../../engine/errors.ts';
 import { awaitDecision, itemHistory, readItem } from '../../engine/items.ts';
 import { parseOutcome } from '../../engine/outcomes.ts';
 import { submitItem } from '../../engine/submit.ts';
+import { inputFor, revealItem } from '../../engine/privacy.ts';
+import { visibleWorkflows } from '../../engine/principals.ts';
+import { maskPii } from '../../core/pii.ts';
+import { searchItems } from '../../store/itemSearch.ts';
 import { defineRoute } from '../route.ts';
 import { decisionView, itemView } from '../views.ts';
 import { outcomeBody } from './outcomeBody.ts';
@@ -64,11 +68,62 @@ export const itemRoutes = [
     path: '/v1/items/{id}',
     tag: 'items',
     summary: 'Get an item with its history',
-    description: 'Input, prediction, route and reasons, tasks, answers, every decision version and every event, with actors and times.',
+    description:
+      'Input, prediction, route and reasons, tasks, answers, every decision version and every event, with actors and times. People (session tokens) get e-mail addresses, phone numbers and card numbers in the input masked (`input.masked` is true); a lead reveals them with POST /v1/items/{id}/reveal.',
     params: idParam,
     responses: { 200: { description: 'The item and its audit trail' } },
     async handle({ engine, principal, params }) {
-      return { status: 200, body: itemView(await itemHistory(engine, principal, params.id)) };
+      const h = await itemHistory(engine, principal, params.id);
+      const view = itemView(h);
+      return { status: 200, body: { ...view, input: inputFor(principal, h.item) } };
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/v1/items',
+    tag: 'items',
+    summary: 'Search items',
+    description:
+      'Newest first, in the workflows the caller may see: by id or words in the text (`q`), workflow, status and route; `before` (an ISO time, the last result\'s createdAt) gives the next page. Text is cut to 300 characters and masked for people.',
+    query: z
+      .object({
+        q: z.string().min(1).max(200).optional().describe('An item id, or words the text contains (case-insensitive)'),
+        workflow: z.string().min(1).max(63).optional(),
+        status: z.enum(['pending', 'decided']).optional(),
+        route: z.enum(['auto', 'review', 'escalate']).optional(),
+        before: z.iso.datetime({ offset: true }).optional().describe('Only items created before this time'),
+        limit: z.coerce.number().int().min(1).max(200).default(50),
+      })
+      .strict(),
+    responses: { 200: { description: 'Matching items' } },
+    async handle({ engine, principal, query }) {
+      const hits = await searchItems(engine.db, {
+        workflows: visibleWorkflows(principal), workflow: query.workflow ?? null, q: query.q ?? null, status: query.status ?? null,
+        route: query.route ?? null, before: query.before ? new Date(query.before) : null, limit: query.limit,
+      });
+      const people = principal.kind === 'person';
+      return {
+        status: 200,
+        body: {
+          items: hits.map((h) => ({
+            id: h.id, workflow: h.workflow, text: h.text !== null && people ? maskPii(h.text) : h.text, status: h.status, route: h.route,
+            decision: h.decision, decisionSource: h.decision_source, createdAt: h.created_at.toISOString(),
+          })),
+        },
+      };
+    },
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/v1/items/{id}/reveal',
+    tag: 'items',
+    summary: 'Reveal an item\'s personal data',
+    description: 'Leads and admins. The item\'s input as submitted, unmasked. Every reveal writes an `item.revealed` event (actor, reason) to the item\'s audit trail.',
+    params: idParam,
+    body: z.object({ reason: z.string().min(1).max(500).default('revealed in the web app') }).strict(),
+    responses: { 200: { description: 'The unmasked input' } },
+    async handle({ engine, principal, params, body }) {
+      return { status: 200, body: await revealItem(engine, principal, params.id, body.reason) };
     },
   }),
   defineRoute({

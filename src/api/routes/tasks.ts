@@ -3,8 +3,10 @@ import { requirePerson, visibleWorkflows } from '../../engine/principals.ts';
 import { answer, claimTask, escalate, heartbeat, release } from '../../engine/work.ts';
 import { queueDepths } from '../../store/tasks.ts';
 import { defineRoute } from '../route.ts';
-import { decisionView, itemInputView, taskView } from '../views.ts';
+import { decisionView, taskView } from '../views.ts';
 import { outcomeBody } from './outcomeBody.ts';
+import { inputFor } from '../../engine/privacy.ts';
+import { blindRoute } from '../../engine/blind.ts';
 
 const idParam = z.object({ id: z.uuid('must be a task id (a UUID)').describe('Task id') });
 // tasks.assignment is a Postgres int: a larger number must be refused here, not overflow in SQL.
@@ -19,16 +21,27 @@ export const taskRoutes = [
     tag: 'tasks',
     summary: 'Claim the next task',
     description:
-      'People only. Leases the best open task the reviewer may work (priority, then due time; skills must match; escalations only for leads) and returns it with its item. 204 when there is none.',
+      'People only. Leases the best open task the reviewer may work (priority, then due time; skills must match; escalations only for leads) and returns it with its item, personal data masked. In a workflow with `blindMode` the machine\'s suggestion is left out (`item.blind` is true: prediction null, route without label and confidence). 204 when there is none.',
     body: z.object({ workflow: z.string().min(1).max(63).optional(), queue: z.string().min(1).max(63).optional(), leaseSeconds }).strict(),
     responses: { 200: { description: 'The claimed task and its item' }, 204: { description: 'No task is waiting' } },
     async handle({ engine, principal, body }) {
       const claimed = await claimTask(engine, principal, body);
       if (!claimed) return { status: 204 };
       const { task, item } = claimed;
+      const wf = await engine.workflows.get(engine.db, item.workflow);
+      const blind = wf.spec.blindMode;
+      const { masked, ...input } = inputFor(principal, item);
       return {
         status: 200,
-        body: { task: taskView(task), item: { id: item.id, workflow: item.workflow, ...itemInputView(item), prediction: item.prediction, route: item.route } },
+        body: {
+          task: taskView(task),
+          item: {
+            id: item.id, workflow: item.workflow, ...input, masked, blind,
+            prediction: blind ? null : item.prediction,
+            route: blind ? blindRoute(item.route) : item.route,
+            createdAt: item.created_at.toISOString(),
+          },
+        },
       };
     },
   }),

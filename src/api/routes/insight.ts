@@ -1,0 +1,86 @@
+import { z } from 'zod';
+import { invalid } from '../../engine/errors.ts';
+import { thresholdPreview, workflowDashboard } from '../../engine/dashboard.ts';
+import { isLead, requireLead, visibleWorkflows } from '../../engine/principals.ts';
+import { visibleWorkflow } from '../../engine/workflows.ts';
+import { reviewerStats } from '../../store/dashboard.ts';
+import { forbidden } from '../../engine/errors.ts';
+import { defineRoute } from '../route.ts';
+
+const nameParam = z.object({ name: z.string().min(1).max(63).describe('Workflow name') });
+const isoTime = z.iso.datetime({ offset: true });
+const maxBuckets = 500;
+
+export const insightRoutes = [
+  defineRoute({
+    method: 'GET',
+    path: '/v1/workflows/{name}/dashboard',
+    tag: 'insight',
+    summary: 'The lead\'s dashboard',
+    description:
+      'Per time bucket from `from` to `to` (default: the last 24 hours; buckets of `bucket` seconds, default about 1/48 of the range, at most 500 buckets): items in, routed to the machine or to people, automation rate, time from submit to decision for items people decided (p50, p95), answers and human-hours (from the time reviewers reported), SLA attainment (tasks settled by their due time), queue depth at the bucket\'s end. Totals over the range, with cost when the workflow sets `costs`. The estimated accuracy of final decisions with its one-sided 95 % interval against the target (the target-accuracy plan\'s, else at the policy threshold). The model\'s versions (learning curve) and the newest version\'s reliability diagram on its held-out examples.',
+    params: nameParam,
+    query: z
+      .object({
+        from: isoTime.optional().describe('ISO 8601 start (default: 24 hours before `to`)'),
+        to: isoTime.optional().describe('ISO 8601 end (default: now)'),
+        bucket: z.coerce.number().int().min(1).max(31 * 86400).optional().describe('Bucket length in seconds'),
+      })
+      .strict(),
+    responses: { 200: { description: 'Time series, totals, accuracy estimate and model learning curve' } },
+    async handle({ engine, principal, params, query }) {
+      const wf = await visibleWorkflow(engine.db, engine.workflows, principal, params.name);
+      const to = query.to ? new Date(query.to) : new Date();
+      const from = query.from ? new Date(query.from) : new Date(to.getTime() - 24 * 3600 * 1000);
+      const span = (to.getTime() - from.getTime()) / 1000;
+      if (!(span > 0)) throw invalid('`from` must be before `to`', [{ path: 'query.from', message: 'must be before to' }]);
+      const bucketSeconds = query.bucket ?? Math.max(1, Math.ceil(span / 48));
+      if (span / bucketSeconds > maxBuckets) {
+        throw invalid(`at most ${maxBuckets} buckets; use a longer bucket`, [{ path: 'query.bucket', message: `must be at least ${Math.ceil(span / maxBuckets)}` }]);
+      }
+      return { status: 200, body: await workflowDashboard(engine, wf, { from, to, bucketSeconds }) };
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/v1/workflows/{name}/preview',
+    tag: 'insight',
+    summary: 'Preview a confidence threshold',
+    description:
+      'Leads and admins. What the workflow would do at `threshold`, on the evidence the target-accuracy planner uses (the model\'s held-out examples and recent live items, with people\'s answers where known): the share of items going to people and the estimated accuracy of all final decisions with its one-sided 95 % interval. Rules and the coverage guard send more items to people on top of this.',
+    params: nameParam,
+    query: z.object({ threshold: z.coerce.number().min(0).max(1).describe('Confidence threshold, 0 to 1') }).strict(),
+    responses: { 200: { description: 'The preview' } },
+    async handle({ engine, principal, params, query }) {
+      const wf = await visibleWorkflow(engine.db, engine.workflows, principal, params.name);
+      requireLead(principal, wf.spec.name);
+      const p = await thresholdPreview(engine, wf, query.threshold);
+      return { status: 200, body: { workflow: wf.spec.name, currentThreshold: wf.spec.policy.threshold, targetAccuracy: wf.spec.targetAccuracy ?? null, ...p } };
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/v1/reviewers/stats',
+    tag: 'insight',
+    summary: 'Reviewer throughput and agreement',
+    description:
+      'Leads and admins. Per person working the caller\'s workflows, since `from` (default: 7 days ago): answers, median seconds per answer, and how many answers agree with the item\'s current decision (an accuracy proxy until gold items measure it).',
+    query: z.object({ from: isoTime.optional().describe('ISO 8601 start') }).strict(),
+    responses: { 200: { description: 'Per reviewer' } },
+    async handle({ engine, principal, query }) {
+      if (!isLead(principal)) throw forbidden('this needs a lead or an admin');
+      const from = query.from ? new Date(query.from) : new Date(Date.now() - 7 * 86400 * 1000);
+      const rows = await reviewerStats(engine.db, visibleWorkflows(principal), from);
+      return {
+        status: 200,
+        body: {
+          from: from.toISOString(),
+          reviewers: rows.map((r) => ({
+            id: r.reviewer_id, email: r.email, name: r.name, role: r.role, skills: r.skills, workflows: r.workflows, answers: r.answers, medianSeconds: r.median_s,
+            judged: r.judged, agreed: r.agreed, agreement: r.judged > 0 ? r.agreed / r.judged : null,
+          })),
+        },
+      };
+    },
+  }),
+];

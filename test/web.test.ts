@@ -1,0 +1,307 @@
+// The web app in real headless Chromium (Debian's /usr/bin/chromium via playwright-core) against
+// a real server on PGlite: sign-in, the keyboard review loop with prefetch, the audit trail,
+// blind mode, untrusted markup, masked personal data and its audited reveal, live updates, the
+// threshold preview, the dashboard's charts, and the phone layout. Saves the README's screenshots.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { importLabels } from '../src/engine/importLabels.ts';
+import { retrainWorkflow } from '../src/engine/retrain.ts';
+import { addReviewer } from '../src/engine/access.ts';
+import { webAppBuilt, webRoot } from '../src/api/webApp.ts';
+import { adminKey, client, eventually, freshDb, labelWorkflow, startApp, topicWords, type TestApp, type TestDb } from './harness.ts';
+import { startScorer, type Scorer } from './scorer.ts';
+
+const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const shots = 'docs/screenshots';
+const password = 'correct horse battery';
+const xss = 'Refund please <img src=x onerror=alert(1)> and <script>alert(1)</script> thanks';
+const pii = 'Call me on +44 20 7946 0958 or mail jane.doe@example.com, card 4111 1111 1111 1111';
+
+describe('web app in Chromium', () => {
+  let t: TestDb;
+  let app: TestApp;
+  let scorer: Scorer;
+  let context: BrowserContext;
+  let profile: string;
+  let admin: ReturnType<typeof client>;
+  const dialogs: string[] = [];
+
+  const submit = async (workflow: string, text: string, extra: Record<string, unknown> = {}) => {
+    const r = await admin.post(`/v1/workflows/${workflow}/items`, { text, ...extra });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    return r.body.id as string;
+  };
+
+  const signIn = async (email: string, width = 1280, height = 800): Promise<Page> => {
+    const page = await context.newPage();
+    await page.setViewportSize({ width, height });
+    page.on('dialog', (d) => {
+      dialogs.push(d.message());
+      void d.dismiss();
+    });
+    await page.goto(app.url);
+    await page.getByLabel('Email').waitFor();
+    if (!existsSync(`${shots}/signin.png`)) await page.screenshot({ path: `${shots}/signin.png` });
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel('Password').fill(password);
+    await page.keyboard.press('Enter');
+    await page.getByRole('navigation', { name: 'Main' }).waitFor();
+    return page;
+  };
+
+  before(async () => {
+    if (!webAppBuilt()) {
+      // The app is built by `npm run build` (and so by `npm ci`); a bare checkout builds it here.
+      const { build } = await import('vite');
+      await build({ configFile: 'src/web/vite.config.ts', logLevel: 'warn' });
+    }
+    assert.ok(webAppBuilt(), `no web app in ${webRoot}`);
+    mkdirSync(shots, { recursive: true });
+    t = await freshDb('pglite');
+    app = await startApp(t.db);
+    admin = client(app.url, adminKey);
+    scorer = await startScorer({ kind: 'labels', labels: { billing: 0.62, bug: 0.2, fraud: 0.1, other: 0.08 }, explanation: ['refund', 'invoice'] });
+    scorer.behave.set('crash', { kind: 'labels', labels: { bug: 0.97, billing: 0.01, fraud: 0.01, other: 0.01 }, explanation: ['crash'] });
+    const http = { type: 'http', url: scorer.url, timeoutMs: 2000 };
+    for (const spec of [
+      labelWorkflow('triage', { model: http, policy: { threshold: 0.99 }, costs: { reviewerPerHour: 30, errorCost: 5 } }),
+      labelWorkflow('blind', { model: http, policy: { threshold: 0.99 }, blindMode: true }),
+      labelWorkflow('untrusted', { model: http, policy: { threshold: 0.99 } }),
+      labelWorkflow('learn', { model: { type: 'builtin', minExamples: 20 }, targetAccuracy: 0.9 }),
+    ]) {
+      assert.equal((await admin.post('/v1/workflows', spec)).status, 201);
+    }
+    await addReviewer(t.db, { email: 'rita@test', name: 'Rita Reviewer', role: 'reviewer', workflows: ['triage', 'blind'], password });
+    await addReviewer(t.db, { email: 'lee@test', name: 'Lee Lead', role: 'lead', workflows: ['triage', 'blind', 'untrusted', 'learn'], password });
+
+    // A built-in model with two versions, for the learning curve and the reliability diagram.
+    const wf = await app.engine.workflows.get(t.db, 'learn');
+    const rows = Object.entries(topicWords).flatMap(([label, words]) =>
+      Array.from({ length: 60 }, (_, i) => ({ text: `${words[i % words.length]} ${words[(i * 3 + 1) % words.length]} today ${i}`, label })));
+    await importLabels(t.db, wf, rows.filter((_, i) => i % 2 === 0), { text: 'text', label: 'label' });
+    const v1 = await retrainWorkflow(app.engine, 'learn', true);
+    assert.ok(v1.trained, JSON.stringify(v1));
+    await importLabels(t.db, wf, rows.filter((_, i) => i % 2 === 1), { text: 'text', label: 'label' });
+    await retrainWorkflow(app.engine, 'learn', true);
+
+    profile = mkdtempSync(join(tmpdir(), 'tandem-chromium-'));
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: chromiumPath,
+      headless: true,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      reducedMotion: 'reduce',
+    });
+    context.setDefaultTimeout(10_000);
+  });
+
+  after(async () => {
+    await context?.close();
+    await app?.close();
+    await scorer?.close();
+    await t?.drop();
+    if (profile && existsSync(profile)) rmSync(profile, { recursive: true, force: true });
+  });
+
+  test('the server serves the app at / and at any non-API path, with a strict content security policy; /v1 stays JSON', async () => {
+    const root = await fetch(`${app.url}/`);
+    assert.equal(root.status, 200);
+    assert.match(root.headers.get('content-type') ?? '', /text\/html/);
+    assert.match(root.headers.get('content-security-policy') ?? '', /script-src 'self'/);
+    assert.match(await root.text(), /<div id="root">/);
+    assert.equal((await fetch(`${app.url}/items/123`)).status, 200);
+    const api404 = await fetch(`${app.url}/v1/nope`);
+    assert.equal(api404.status, 404);
+    assert.match(api404.headers.get('content-type') ?? '', /problem\+json/);
+  });
+
+  test('a reviewer signs in, works the queue by keyboard, the next task shows at once, and the decision is in the audit trail', async () => {
+    const first = await submit('triage', 'Where is my refund for the invoice from May?', { fields: { amount: 42 }, metadata: { segment: 'vip', channel: 'email' } });
+    const second = await submit('triage', 'Please refund the double invoice', { metadata: { segment: 'standard' } });
+    const page = await signIn('rita@test');
+    await page.screenshot({ path: `${shots}/queues.png` });
+    await page.getByRole('button', { name: /triage/ }).first().click();
+    const card = page.locator('[data-item-id]');
+    await card.waitFor();
+    assert.equal(await card.getAttribute('data-item-id'), first);
+    // Suggestion, confidence, evidence and the route's reasons are shown; the evidence is marked in the text.
+    assert.match(await page.getByTestId('suggestion').innerText(), /billing\s+62 %/);
+    assert.equal(await page.locator('[data-testid="item-text"] mark').first().innerText(), 'refund');
+    assert.match(await page.getByRole('list', { name: 'Why this is here' }).innerText(), /below the threshold/);
+    assert.match(await page.getByRole('region', { name: 'Customer context' }).innerText(), /vip/);
+    await page.keyboard.press('?');
+    await page.getByRole('dialog').waitFor();
+    await page.screenshot({ path: `${shots}/keys.png` });
+    await page.keyboard.press('Escape');
+    await page.screenshot({ path: `${shots}/workspace.png` });
+    await page.waitForTimeout(400); // the next task is claimed ahead meanwhile
+
+    await page.keyboard.press('2'); // labels are in order of the machine's belief: 1 billing, 2 bug
+    assert.equal(await page.getByRole('radio', { checked: true }).innerText().then((s) => s.replace(/\s+/g, ' ').trim()), '2 bug');
+    // Timed in the page, from the key press to the next item's text in the document.
+    await page.evaluate((id) => {
+      const w = window as unknown as { shown: Promise<number> };
+      w.shown = new Promise((resolve) => {
+        let pressed = 0;
+        document.addEventListener('keydown', (e) => e.key === 'Enter' && (pressed = performance.now()), { capture: true, once: true });
+        new MutationObserver((_m, obs) => {
+          if (document.querySelector('[data-item-id]')?.getAttribute('data-item-id') === id) {
+            obs.disconnect();
+            resolve(performance.now() - pressed);
+          }
+        }).observe(document.body, { subtree: true, childList: true, attributes: true });
+      });
+    }, second);
+    await page.keyboard.press('Enter');
+    const elapsed = await page.evaluate(() => (window as unknown as { shown: Promise<number> }).shown);
+    assert.ok(elapsed < 150, `the next task took ${elapsed.toFixed(0)} ms to show`);
+    await page.getByText(/Saved: bug/).waitFor();
+
+    const trail = await eventually(async () => {
+      const r = await admin.get(`/v1/items/${first}`);
+      return r.body.decision ? r.body : undefined;
+    });
+    assert.deepEqual(trail.decision.outcome, { type: 'label', label: 'bug' });
+    assert.ok(trail.answers[0].timeSpentMs > 0);
+
+    await page.keyboard.press('s'); // skip the second: it goes back to the queue
+    await page.getByText(/Skipped/).waitFor();
+    await page.goto(`${app.url}/items/${first}`);
+    await page.getByTestId('decisions').getByText(/bug/).waitFor();
+    assert.match(await page.getByTestId('audit-trail').innerText(), /decision\.made/);
+    await page.close();
+  });
+
+  test('blind mode hides the suggestion until the answer; the answer and its time are recorded', async () => {
+    const id = await submit('blind', 'Refund my invoice twice please');
+    const page = await signIn('rita@test');
+    await page.getByRole('button', { name: /^blind/ }).click();
+    await page.locator(`[data-item-id="${id}"]`).waitFor();
+    await page.getByTestId('blind').waitFor();
+    assert.equal(await page.getByTestId('suggestion').count(), 0);
+    const body = await page.locator('body').innerText();
+    assert.ok(!body.includes('62 %'), 'no confidence is shown');
+    assert.equal(await page.locator('[data-testid="item-text"] mark').count(), 0, 'no evidence is marked');
+    await page.keyboard.press('1');
+    await page.keyboard.press('Enter');
+    await page.getByText(/Saved:/).waitFor().catch(async (err) => {
+      await page.screenshot({ path: '/tmp/blind-fail.png' });
+      console.log('DEBUG', await page.locator('.task').innerText());
+      throw err;
+    });
+    const r = await eventually(async () => {
+      const x = await admin.get(`/v1/items/${id}`);
+      return x.body.answers.length > 0 ? x.body : undefined;
+    });
+    assert.ok(r.answers[0].timeSpentMs >= 0);
+    await page.close();
+  });
+
+  test('markup in an item shows as text and runs nothing; personal data is masked; a lead\'s reveal is audited', async () => {
+    const id = await submit('untrusted', `${xss}\n${pii}`, { metadata: { email: 'jane.doe@example.com' } });
+    const page = await signIn('lee@test');
+    await page.getByRole('button', { name: /^untrusted/ }).click();
+    const card = page.locator(`[data-item-id="${id}"]`);
+    await card.waitFor();
+    const text = await page.getByTestId('item-text').innerText();
+    assert.ok(text.includes('<img src=x onerror=alert(1)>'), text);
+    assert.ok(text.includes('<script>alert(1)</script>'), text);
+    assert.equal(await page.locator('[data-testid="item-text"] img, [data-testid="item-text"] script').count(), 0);
+    assert.match(text, /\[phone\]/);
+    assert.match(text, /\[email\]/);
+    assert.match(text, /\[card …1111\]/);
+    const html = await page.content();
+    assert.ok(!html.includes('jane.doe@example.com') && !html.includes('4111 1111 1111 1111'), 'no personal data reaches the page');
+    await page.screenshot({ path: `${shots}/untrusted-item.png` });
+
+    await page.keyboard.press('v');
+    await page.getByText(/Revealed/).waitFor();
+    assert.match(await page.getByTestId('item-text').innerText(), /jane\.doe@example\.com/);
+    const trail = await admin.get(`/v1/items/${id}`);
+    const reveal = trail.body.events.find((e: { type: string }) => e.type === 'item.revealed');
+    assert.equal(reveal?.payload.actor, 'reviewer:lee@test');
+    await page.keyboard.press('s');
+    await page.waitForTimeout(200);
+    assert.deepEqual(dialogs, [], 'no script ran');
+    await page.close();
+  });
+
+  test('queue depths and new urgent tasks arrive live, without a reload', async () => {
+    const page = await signIn('lee@test');
+    const depth = page.getByTestId('depth-triage-review');
+    await depth.waitFor();
+    const before = Number(await depth.innerText());
+    await admin.put('/v1/workflows/triage', labelWorkflow('triage', {
+      model: { type: 'http', url: scorer.url, timeoutMs: 2000 }, policy: { threshold: 0.99, rules: [{ when: 'metadata.segment == "vip"', action: 'review', priority: 50, name: 'vip' }] },
+      costs: { reviewerPerHour: 30, errorCost: 5 },
+    }));
+    app.engine.workflows.forget('triage');
+    await submit('triage', 'VIP invoice question', { metadata: { segment: 'vip' } });
+    await page.getByText(/urgent task \(priority 50\) in triage/).waitFor({ timeout: 8000 });
+    await page.waitForFunction((n) => Number(document.querySelector('[data-testid="depth-triage-review"]')?.textContent) === n, before + 1, { timeout: 8000 });
+    await page.close();
+  });
+
+  test('a lead moves the threshold and sees the preview: the share going to people and the estimated accuracy', async () => {
+    for (let i = 0; i < 6; i++) await submit('triage', `app crash number ${i}`);
+    const page = await signIn('lee@test');
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await page.getByLabel('Workflow').selectOption('triage');
+    const preview = page.getByTestId('preview');
+    await preview.getByText(/At 0\.99 about 100 % go to people/).waitFor();
+    const slider = page.getByRole('slider');
+    await slider.focus();
+    for (let i = 0; i < 5; i++) await page.keyboard.press('ArrowLeft');
+    await preview.getByText(/At 0\.94 about \d+ % go to people, estimated accuracy/).waitFor();
+    const shown = await preview.innerText();
+    const share = Number(/about (\d+) %/.exec(shown)?.[1]);
+    assert.ok(share > 0 && share < 100, shown);
+    // Only admins save workflow changes; a lead explores.
+    assert.equal(await page.getByRole('button', { name: 'Save' }).isDisabled(), true);
+    await page.screenshot({ path: `${shots}/settings.png`, fullPage: true });
+    await page.close();
+  });
+
+  test('the dashboard draws its charts from data, the learning curve and the reliability diagram included', async () => {
+    const page = await signIn('lee@test');
+    await page.getByRole('link', { name: 'Dashboard' }).click();
+    await page.getByLabel('Workflow').selectOption('triage');
+    await page.getByTestId('chart-items').locator('canvas').waitFor();
+    const itemsIn = page.locator('.tile', { hasText: 'Items in' }).locator('.tile-value');
+    assert.ok(Number(await itemsIn.innerText()) >= 5);
+    for (const id of ['items', 'automation', 'latency', 'work', 'sla', 'depth']) {
+      assert.equal(await page.getByTestId(`chart-${id}`).locator('canvas').count(), 1, id);
+    }
+    assert.match(await page.locator('.tile', { hasText: 'Cost' }).innerText(), /USD/);
+    await page.screenshot({ path: `${shots}/dashboard.png`, fullPage: true });
+    await page.getByLabel('Workflow').selectOption('learn');
+    await page.getByTestId('chart-learning').locator('canvas').waitFor();
+    await page.getByTestId('chart-reliability').locator('canvas').waitFor();
+    assert.match(await page.locator('.tile', { hasText: 'Estimated accuracy' }).innerText(), /target 90\.0 %/);
+    await page.screenshot({ path: `${shots}/dashboard-model.png`, fullPage: true });
+    await page.getByRole('link', { name: 'People' }).click();
+    await page.getByRole('cell', { name: /Rita Reviewer/ }).waitFor();
+    await page.screenshot({ path: `${shots}/people.png` });
+    await page.getByRole('link', { name: 'Items' }).click();
+    await page.getByRole('table').getByRole('link').first().waitFor();
+    await page.screenshot({ path: `${shots}/items.png` });
+    await page.close();
+  });
+
+  test('on a 390-pixel phone the workspace fits the width and works', async () => {
+    await submit('triage', 'Phone check: invoice wrong');
+    const page = await signIn('rita@test', 390, 844);
+    await page.getByRole('button', { name: 'Start reviewing' }).click();
+    await page.locator('[data-item-id]').waitFor();
+    const wide = await page.evaluate(() => [...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1).slice(0, 8).map((e) => `${e.tagName}.${e.className}`));
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `the page is ${overflow} px wider than the screen: ${wide.join(', ')}`);
+    await page.screenshot({ path: `${shots}/workspace-phone.png`, fullPage: true });
+    await page.keyboard.press('s');
+    await page.close();
+    assert.deepEqual(dialogs, []);
+  });
+});
