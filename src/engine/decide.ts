@@ -37,6 +37,8 @@ export async function settleAnswer(tx: Queryable, wf: CompiledWorkflow, task: Ta
   };
 
   switch (task.kind) {
+    case 'gold':
+      throw new Error('an answer on gold is scored (engine/gold.ts), never settled into a decision');
     case 'review':
       return decide('human', outcome, 'answered by a reviewer');
     case 'escalation':
