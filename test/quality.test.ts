@@ -187,6 +187,29 @@ for (const driver of drivers) {
       assert.equal(await count(`SELECT count(*)::int AS n FROM decisions d JOIN items i ON i.id = d.item_id WHERE i.workflow = 'q-floor'`), 0);
     });
 
+    test('consensus weighted by gold accuracy: one accurate reviewer outweighs two who failed every gold item', async () => {
+      await admin.post('/v1/workflows', labelWorkflow('q-weigh', { consensus: { answers: 3, weighting: 'gold' }, quality: { trainingItems: 4 } }));
+      await admin.post('/v1/workflows/q-weigh/gold/import', { items: goldItems });
+      const good = await person(t.db, 'reviewer', ['q-weigh']);
+      const poor = [await person(t.db, 'reviewer', ['q-weigh']), await person(t.db, 'reviewer', ['q-weigh'])];
+      for (let i = 0; i < 4; i++) {
+        await work(good.token, 'q-weigh', (right) => right!);
+        for (const p of poor) await work(p.token, 'q-weigh', (right) => (right === 'bug' ? 'fraud' : 'bug'));
+      }
+      const item = await admin.post('/v1/workflows/q-weigh/items', { text: 'my card was used in another country' });
+      const vote = async (token: string, label: string) => {
+        const c = client(app.url, token);
+        const claimed = await c.post('/v1/tasks/claim', { workflow: 'q-weigh' });
+        assert.equal(claimed.body.item.id, item.body.id);
+        return (await c.post(`/v1/tasks/${claimed.body.task.id}/answer`, { assignment: claimed.body.task.assignment, label })).body;
+      };
+      await vote(poor[0]!.token, 'bug');
+      await vote(good.token, 'fraud');
+      const last = await vote(poor[1]!.token, 'bug');
+      assert.deepEqual(last.decision.outcome, { type: 'label', label: 'fraud' });
+      assert.match(last.decision.reason, /1 of 3 reviewers agreed \(majority, weighted by gold accuracy\)/);
+    });
+
     test('a released or expired gold task ends instead of going back to the queue', async () => {
       await admin.post('/v1/workflows', labelWorkflow('q-release', { quality: { trainingItems: 2 } }));
       await admin.post('/v1/workflows/q-release/gold/import', { items: goldItems });

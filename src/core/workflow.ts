@@ -78,6 +78,8 @@ export const consensusSpec = z
     /** Answers from distinct reviewers needed before a human decision is made. */
     answers: z.number().int().min(1).max(9).default(1),
     rule: z.enum(['majority', 'unanimous']).default('majority'),
+    /** `gold`: under majority, each vote weighs by its reviewer's gold accuracy (core/consensus voteWeight). */
+    weighting: z.enum(['equal', 'gold']).default('equal'),
   })
   .strict();
 
