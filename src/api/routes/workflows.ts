@@ -8,6 +8,7 @@ import { listWorkflows } from '../../store/workflows.ts';
 import { defineRoute } from '../route.ts';
 import { workflowView } from '../views.ts';
 import { goldRoutes } from './gold.ts';
+import { qualityRoutes } from './quality.ts';
 
 const nameParam = z.object({ name: z.string().min(1).max(63).describe('Workflow name') });
 const workflowOut = z.looseObject({ name: z.string(), version: z.number().int(), answerType: z.string() });
@@ -72,4 +73,5 @@ export const workflowRoutes = [
   }),
   // Gold, training and the quality statistics belong to a workflow.
   ...goldRoutes,
+  ...qualityRoutes,
 ];
