@@ -6,13 +6,14 @@ import { addReviewer, createApiKey } from '../engine/access.ts';
 import { openDb, type Db } from '../store/db.ts';
 import { migrate } from '../store/migrate.ts';
 import { missingWorkflows } from '../store/workflows.ts';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { importLabels } from '../engine/importLabels.ts';
 import { createWorkflowCache } from '../engine/workflows.ts';
 import { configFromEnv } from './config.ts';
 import { readRows } from './tables.ts';
 import { serve } from './serve.ts';
 import { benchRoutingCommand, RoutingUsageError } from './benchRouting.ts';
+import { reportQualityCommand } from './reportQuality.ts';
 
 const usage = `tandem — human-in-the-loop decisions
 
@@ -36,6 +37,10 @@ usage:
       Run the engine on a throw-away embedded database with simulated reviewers on a labelled
       CSV/JSONL data set: model accuracy, final accuracy, share of items people touched,
       human-hours, Tandem's estimate and the oracle share; --cold-start adds a learning curve.
+  tandem report quality --workflow NAME [--from DATE] [--to DATE] [--format md|json|html] [--out FILE]
+      The quality of the people on a workflow: agreement, reviewer accuracy (gold and
+      Dawid-Skene), bias audit per auditable attribute, automation bias; HTML has charts.
+      Written to FILE, or to standard output.
 
 environment:
   DATABASE_URL         postgres://… of a Postgres server; unset: embedded PGlite in TANDEM_DATA_DIR
@@ -165,6 +170,34 @@ async function main(argv: string[]): Promise<number> {
         if (err instanceof RoutingUsageError) throw new UsageError(err.message);
         throw err;
       }
+    }
+    case 'report': {
+      if (sub !== 'quality') throw new UsageError('usage: tandem report quality --workflow NAME [--from DATE] [--to DATE] [--format md|json|html] [--out FILE]');
+      const { values } = parseArgs({
+        args: rest,
+        options: { workflow: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, format: { type: 'string' }, out: { type: 'string' } },
+        strict: true,
+      });
+      if (!values.workflow) throw new UsageError('--workflow is required');
+      const format = values.format ?? 'md';
+      if (format !== 'md' && format !== 'json' && format !== 'html') throw new UsageError('--format must be md, json or html');
+      const date = (name: string, v: string | undefined): Date | null => {
+        if (v === undefined) return null;
+        const d = new Date(v);
+        if (!/^\d{4}-\d{2}-\d{2}/.test(v) || Number.isNaN(d.getTime())) throw new UsageError(`--${name} must be an ISO 8601 date or date-time, e.g. 2025-01-31`);
+        return d;
+      };
+      const period = { from: date('from', values.from), to: date('to', values.to) };
+      if (period.from && period.to && period.from >= period.to) throw new UsageError('--from must be before --to');
+      const text = await withDb(async (db) => {
+        await checkWorkflows(db, [values.workflow!]);
+        return reportQualityCommand(db, values.workflow!, period, format);
+      });
+      if (values.out) {
+        writeFileSync(values.out, text);
+        process.stderr.write(`wrote ${values.out}\n`);
+      } else process.stdout.write(text);
+      return 0;
     }
     default:
       throw new UsageError(`unknown command "${command}"; run tandem help`);

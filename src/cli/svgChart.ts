@@ -101,3 +101,71 @@ export function renderLineChart(chart: LineChart): string {
   parts.push('</svg>');
   return `${parts.join('\n')}\n`;
 }
+
+export interface Bar {
+  label: string;
+  /** Null when there is no value to draw (too little data): the note is written instead. */
+  value: number | null;
+  lower?: number;
+  upper?: number;
+  note?: string;
+  color?: string;
+}
+
+export interface BarChart {
+  title: string;
+  xLabel: string;
+  bars: Bar[];
+  xMin?: number;
+  xMax?: number;
+  /** Vertical dashed lines, e.g. a pass mark. */
+  references?: Array<{ x: number; label: string; color: string }>;
+  width?: number;
+}
+
+/** Horizontal bars with optional interval whiskers, one row per bar: estimates with their uncertainty. */
+export function renderBarChart(chart: BarChart): string {
+  const width = chart.width ?? 760;
+  const row = 24;
+  const m = { left: 200, right: 40, top: 44, bottom: 48 };
+  const plotW = width - m.left - m.right;
+  const plotH = Math.max(1, chart.bars.length) * row;
+  const height = m.top + plotH + m.bottom;
+  const xMin = chart.xMin ?? 0;
+  const xMax = chart.xMax ?? 1;
+  const sx = (x: number): number => m.left + ((Math.min(xMax, Math.max(xMin, x)) - xMin) / (xMax - xMin || 1)) * plotW;
+  const f = (v: number): string => v.toFixed(1);
+  const parts: string[] = [];
+  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12" role="img" aria-label="${escape(chart.title)}">`);
+  parts.push(`<rect width="${width}" height="${height}" fill="white"/>`);
+  parts.push(`<text x="${width / 2}" y="22" text-anchor="middle" font-size="15" font-weight="bold">${escape(chart.title)}</text>`);
+  for (const x of niceTicks(xMin, xMax, 6)) {
+    parts.push(`<line x1="${f(sx(x))}" x2="${f(sx(x))}" y1="${m.top}" y2="${m.top + plotH}" stroke="#e3e3e3"/>`);
+    parts.push(`<text x="${f(sx(x))}" y="${m.top + plotH + 16}" text-anchor="middle">${tickText(x)}</text>`);
+  }
+  if (xMin < 0 && xMax > 0) parts.push(`<line x1="${f(sx(0))}" x2="${f(sx(0))}" y1="${m.top}" y2="${m.top + plotH}" stroke="#333"/>`);
+  parts.push(`<text x="${m.left + plotW / 2}" y="${height - 10}" text-anchor="middle">${escape(chart.xLabel)}</text>`);
+  chart.bars.forEach((b, i) => {
+    const y = m.top + i * row;
+    const label = b.label.length > 30 ? `${b.label.slice(0, 29)}…` : b.label;
+    parts.push(`<text x="${m.left - 8}" y="${y + row / 2 + 4}" text-anchor="end">${escape(label)}</text>`);
+    if (b.value === null) {
+      parts.push(`<text x="${m.left + 6}" y="${y + row / 2 + 4}" fill="#777" font-style="italic">${escape(b.note ?? 'no value')}</text>`);
+      return;
+    }
+    const x0 = sx(Math.max(xMin, Math.min(0, xMax)));
+    const x1 = sx(b.value);
+    parts.push(`<rect class="bar" x="${f(Math.min(x0, x1))}" y="${y + 4}" width="${f(Math.max(1, Math.abs(x1 - x0)))}" height="${row - 8}" fill="${escape(b.color ?? '#4a7ab5')}"/>`);
+    if (b.lower !== undefined && b.upper !== undefined) {
+      const cy = y + row / 2;
+      parts.push(`<path d="M${f(sx(b.lower))},${cy} L${f(sx(b.upper))},${cy} M${f(sx(b.lower))},${cy - 5} L${f(sx(b.lower))},${cy + 5} M${f(sx(b.upper))},${cy - 5} L${f(sx(b.upper))},${cy + 5}" stroke="#222" stroke-width="1.5" fill="none"/>`);
+    }
+    if (b.note) parts.push(`<text x="${f(Math.min(m.left + plotW - 4, Math.max(x1, b.upper === undefined ? x1 : sx(b.upper)) + 6))}" y="${y + row / 2 + 4}" fill="#333">${escape(b.note)}</text>`);
+  });
+  for (const r of chart.references ?? []) {
+    parts.push(`<line x1="${f(sx(r.x))}" x2="${f(sx(r.x))}" y1="${m.top - 4}" y2="${m.top + plotH}" stroke="${escape(r.color)}" stroke-dasharray="6 4"/>`);
+    parts.push(`<text x="${f(sx(r.x) + 4)}" y="${m.top - 6}" fill="${escape(r.color)}">${escape(r.label)}</text>`);
+  }
+  parts.push('</svg>');
+  return `${parts.join('\n')}\n`;
+}

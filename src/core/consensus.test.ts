@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { sameOutcome, settleConsensus } from './consensus.ts';
+import { sameOutcome, settleConsensus, settleWeightedConsensus, voteWeight } from './consensus.ts';
 import type { Outcome } from './types.ts';
 
 const label = (l: string): Outcome => ({ type: 'label', label: l });
@@ -124,5 +124,43 @@ test('property: a tally counts every answer once, most votes first', () => {
       for (const t of r.tally) assert.equal(t.votes, answers.filter((a) => sameOutcome(a, t.outcome)).length);
     }),
     { numRuns: 500 },
+  );
+});
+
+test('voteWeight: chance-level reviewers weigh nothing, better ones more, smoothed towards the average', () => {
+  // 4 labels: chance is 1/4; p = (0 + 1) / (2 + 2) = 0.25 exactly gives log(0.25 · 3 / 0.75) = 0.
+  assert.equal(voteWeight(0, 2, 4), 0);
+  assert.equal(voteWeight(0, 50, 4), 0, 'worse than chance is clamped to 0');
+  assert.ok(Math.abs(voteWeight(8, 8, 2) - Math.log(9)) < 1e-12, 'p = 0.9, two labels: log(0.9 / 0.1)');
+  assert.ok(voteWeight(18, 20, 4) > voteWeight(9, 10, 4), 'more evidence of the same accuracy weighs more');
+  assert.throws(() => voteWeight(3, 2, 4), RangeError);
+  assert.throws(() => voteWeight(1, 2, 1), RangeError);
+});
+
+test('weighted consensus: an accurate reviewer outweighs two poor ones; zero weights fall back to counting', () => {
+  const votes = [
+    { outcome: label('a'), weight: 3 },
+    { outcome: label('b'), weight: 1 },
+    { outcome: label('b'), weight: 1 },
+  ];
+  assert.deepEqual(settleWeightedConsensus(votes, 3, 'majority'), { status: 'agreed', outcome: label('a'), votes: 1 });
+  assert.deepEqual(settleWeightedConsensus(votes.map((v) => ({ ...v, weight: 0 })), 3, 'majority'), { status: 'agreed', outcome: label('b'), votes: 2 });
+  assert.equal(settleWeightedConsensus(votes, 3, 'unanimous').status, 'disagreed');
+  assert.deepEqual(settleWeightedConsensus(votes.slice(0, 2), 3, 'majority'), { status: 'pending' });
+  assert.equal(settleWeightedConsensus([{ outcome: label('a'), weight: 1 }, { outcome: label('b'), weight: 1 }], 2, 'majority').status, 'disagreed');
+});
+
+test('property: equal positive weights settle exactly as unweighted consensus', () => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.constantFrom('a', 'b', 'c'), { minLength: 0, maxLength: 9 }),
+      fc.integer({ min: 1, max: 9 }),
+      fc.double({ min: 0.01, max: 10, noNaN: true }),
+      fc.constantFrom('majority' as const, 'unanimous' as const),
+      (labels, needed, w, rule) => {
+        const outcomes = labels.map(label);
+        assert.deepEqual(settleWeightedConsensus(outcomes.map((outcome) => ({ outcome, weight: w })), needed, rule), settleConsensus(outcomes, needed, rule));
+      },
+    ),
   );
 });

@@ -60,3 +60,35 @@ export function settleConsensus(answers: Outcome[], needed: number, rule: Consen
   const agreed = rule === 'unanimous' ? tally.length === 1 : top.votes * 2 > Math.max(want, answers.length);
   return agreed ? { status: 'agreed', outcome: top.outcome, votes: top.votes } : { status: 'disagreed', tally };
 }
+
+/**
+ * The weight of a vote from a reviewer right `correct` times in `answered` gold answers, among
+ * `labels` possible answers: log(p (k − 1) / (1 − p)), the weight that makes a weighted majority
+ * the most likely to be right when each reviewer errs uniformly over the wrong labels (Nitzan &
+ * Paroush 1982; the same log-odds Dawid–Skene's posterior adds up for a symmetric confusion
+ * matrix). p is smoothed (Laplace: (correct + 1) / (answered + 2)) so that a reviewer with little
+ * gold counts about as much as anyone, and a reviewer no better than chance counts nothing.
+ */
+export function voteWeight(correct: number, answered: number, labels: number): number {
+  if (!(Number.isInteger(correct) && Number.isInteger(answered) && correct >= 0 && correct <= answered)) throw new RangeError(`need 0 ≤ correct ≤ answered, got ${correct} of ${answered}`);
+  if (!(labels >= 2)) throw new RangeError(`need at least two labels, got ${labels}`);
+  const p = (correct + 1) / (answered + 2);
+  return Math.max(0, Math.log((p * (labels - 1)) / (1 - p)));
+}
+
+/**
+ * Like settleConsensus, but under `majority` an outcome wins with more than half of the total
+ * weight rather than of the votes. Equal weights settle exactly as settleConsensus does; when
+ * every weight is 0 (nobody better than chance), the votes count equally. `unanimous` ignores weights.
+ */
+export function settleWeightedConsensus(answers: ReadonlyArray<{ outcome: Outcome; weight: number }>, needed: number, rule: ConsensusRule): Consensus {
+  const plain = settleConsensus(answers.map((a) => a.outcome), needed, rule);
+  if (plain.status === 'pending' || rule === 'unanimous') return plain;
+  const total = answers.reduce((s, a) => s + a.weight, 0);
+  if (!(total > 0)) return plain;
+  const tally = tallyOutcomes(answers.map((a) => a.outcome));
+  const weightOf = (o: Outcome) => answers.reduce((s, a) => s + (sameOutcome(a.outcome, o) ? a.weight : 0), 0);
+  const best = tally.map((t) => ({ ...t, weight: weightOf(t.outcome) })).sort((a, b) => b.weight - a.weight)[0]!;
+  // A tie must stay a tie whatever the rounding of the sums: half the weight is not more than half.
+  return best.weight * 2 > total * (1 + 1e-9) ? { status: 'agreed', outcome: best.outcome, votes: best.votes } : { status: 'disagreed', tally };
+}

@@ -78,6 +78,36 @@ export const consensusSpec = z
     /** Answers from distinct reviewers needed before a human decision is made. */
     answers: z.number().int().min(1).max(9).default(1),
     rule: z.enum(['majority', 'unanimous']).default('majority'),
+    /** `gold`: under majority, each vote weighs by its reviewer's gold accuracy (core/consensus voteWeight). */
+    weighting: z.enum(['equal', 'gold']).default('equal'),
+  })
+  .strict();
+
+/**
+ * Gold, training and qualification. Off by default: with no training or qualification items a
+ * reviewer works live tasks at once, and with goldRate 0 no gold is mixed into the queue.
+ */
+export const qualitySpec = z
+  .object({
+    /** Share of a qualified reviewer's claims that are gold items, unannounced. */
+    goldRate: z.number().min(0).max(1).default(0),
+    /** Gold items a reviewer new to the workflow answers with feedback (right answer, note) first. */
+    trainingItems: z.number().int().min(0).max(500).default(0),
+    qualification: z
+      .object({
+        /** Gold items in the qualification test after training; 0 means no test. */
+        items: z.number().int().min(0).max(500).default(0),
+        /** Share of the test a reviewer must get right to work live tasks, 0 to 1. */
+        passMark: z.number().min(0).max(1).default(0.8),
+      })
+      .strict()
+      .default({ items: 0, passMark: 0.8 }),
+    /** A reviewer whose running accuracy on live gold falls below this goes back to training; 0 never. */
+    accuracyFloor: z.number().min(0).max(1).default(0),
+    /** The running accuracy is over this many newest live gold answers… */
+    accuracyWindow: z.number().int().min(1).max(1000).default(20),
+    /** …and judged only once there are at least this many, so one slip is not a demotion. */
+    minGoldAnswers: z.number().int().min(1).max(1000).default(5),
   })
   .strict();
 
@@ -100,6 +130,9 @@ export const workflowSpec = z
     policy: policySpec.default(policySpec.parse({})),
     queues: queuesSpec.default(queuesSpec.parse({})),
     consensus: consensusSpec.default(consensusSpec.parse({})),
+    quality: qualitySpec.default(qualitySpec.parse({})),
+    /** Item metadata keys a lead may audit for bias (e.g. segment, language, channel, region). */
+    auditableAttributes: z.array(z.string().min(1).max(100)).max(50).default([]),
     /**
      * The accuracy all final decisions must reach. When set, Tandem tunes the confidence
      * thresholds itself (the policy's own thresholds are then ignored) so that the estimate meets
@@ -147,6 +180,17 @@ export const workflowSpec = z
       const parsed = parseRule(typeof r === 'string' ? r : r.when);
       if (!parsed.ok) ctx.addIssue({ code: 'custom', path: ['policy', 'rules', i], message: parsed.error });
     });
+    const q = spec.quality;
+    const gated = q.trainingItems > 0 || q.qualification.items > 0;
+    if ((gated || q.goldRate > 0) && spec.answerType === 'text') {
+      ctx.addIssue({ code: 'custom', path: ['quality'], message: 'gold needs a right answer to score against; free-text workflows have none' });
+    }
+    if (q.accuracyFloor > 0 && !gated) {
+      ctx.addIssue({ code: 'custom', path: ['quality', 'accuracyFloor'], message: 'a reviewer below the floor goes back to training: set trainingItems or qualification.items too' });
+    }
+    if (new Set(spec.auditableAttributes).size !== spec.auditableAttributes.length) {
+      ctx.addIssue({ code: 'custom', path: ['auditableAttributes'], message: 'attributes must be unique' });
+    }
     if (spec.queues.review === spec.queues.escalation) {
       ctx.addIssue({ code: 'custom', path: ['queues'], message: 'review and escalation queues must differ' });
     }
@@ -156,6 +200,7 @@ export type WorkflowSpecInput = z.input<typeof workflowSpec>;
 export type WorkflowSpec = z.output<typeof workflowSpec>;
 export type ModelSpec = WorkflowSpec['model'];
 export type PolicySpec = WorkflowSpec['policy'];
+export type QualitySpec = WorkflowSpec['quality'];
 
 /** A rule as the policy evaluates it: parsed once when the workflow is loaded. */
 export interface CompiledRule {

@@ -1,9 +1,10 @@
 // What an answer settles: a person's decision, a consensus (or its failure, which escalates), a
 // lead's ruling on an escalation, or an audit that confirms or overturns the machine. Runs inside
 // the answer's transaction, with the item locked, so decisions on one item happen one at a time.
-import { sameOutcome, settleConsensus } from '../core/consensus.ts';
+import { sameOutcome, settleConsensus, settleWeightedConsensus, voteWeight, type Consensus } from '../core/consensus.ts';
 import type { Outcome } from '../core/types.ts';
-import { listVoteAnswers } from '../store/answers.ts';
+import { listVoteAnswers, type AnswerRow } from '../store/answers.ts';
+import { goldTalliesOf } from '../store/gold.ts';
 import type { Queryable } from '../store/db.ts';
 import { appendDecision, latestDecision, type DecisionRow, type DecisionSource } from '../store/decisions.ts';
 import { insertEvents, type NewEvent } from '../store/events.ts';
@@ -37,6 +38,8 @@ export async function settleAnswer(tx: Queryable, wf: CompiledWorkflow, task: Ta
   };
 
   switch (task.kind) {
+    case 'gold':
+      throw new Error('an answer on gold is scored (engine/gold.ts), never settled into a decision');
     case 'review':
       return decide('human', outcome, 'answered by a reviewer');
     case 'escalation':
@@ -62,10 +65,13 @@ export async function settleAnswer(tx: Queryable, wf: CompiledWorkflow, task: Ta
       }
       // As many votes as the item was given when routed (a target-accuracy plan may ask for more than the spec).
       const needed = await countVoteTasks(tx, item.id);
-      const result = settleConsensus(answers.map((a) => a.outcome as Outcome), needed, wf.spec.consensus.rule);
+      const weighted = wf.spec.consensus.weighting === 'gold' && wf.spec.consensus.rule === 'majority';
+      const result = weighted
+        ? await settleByGold(tx, wf, answers, needed)
+        : settleConsensus(answers.map((a) => a.outcome as Outcome), needed, wf.spec.consensus.rule);
       if (result.status === 'pending') return { decision: null, escalationId: null, events: [] };
       if (result.status === 'agreed') {
-        return decide('consensus', result.outcome, `${result.votes} of ${answers.length} reviewers agreed (${wf.spec.consensus.rule})`);
+        return decide('consensus', result.outcome, `${result.votes} of ${answers.length} reviewers agreed (${wf.spec.consensus.rule}${weighted ? ', weighted by gold accuracy' : ''})`);
       }
       const escalationId = newId();
       await insertTask(tx, item.id, wf.spec.name, {
@@ -82,6 +88,24 @@ export async function settleAnswer(tx: Queryable, wf: CompiledWorkflow, task: Ta
       };
     }
   }
+}
+
+/**
+ * A majority of weight rather than of heads: each vote weighs by its reviewer's accuracy on gold
+ * (one query for the voters). Dawid–Skene would also use answers without gold, but refitting it
+ * on every vote is too dear for the answer's transaction; GET …/quality/reviewers reports it.
+ */
+async function settleByGold(tx: Queryable, wf: CompiledWorkflow, answers: AnswerRow[], needed: number): Promise<Consensus> {
+  const tallies = await goldTalliesOf(tx, wf.spec.name, answers.map((a) => a.reviewer_id));
+  const k = Math.max(2, wf.labels.length);
+  return settleWeightedConsensus(
+    answers.map((a) => {
+      const t = tallies.get(a.reviewer_id) ?? { answered: 0, correct: 0 };
+      return { outcome: a.outcome as Outcome, weight: voteWeight(t.correct, t.answered, k) };
+    }),
+    needed,
+    wf.spec.consensus.rule,
+  );
 }
 
 /** A lead's correction: a new decision version that supersedes the current one; open work is cancelled. */

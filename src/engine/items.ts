@@ -7,7 +7,7 @@ import { getItem, type ItemRow } from '../store/items.ts';
 import { listItemTasks, type TaskRow } from '../store/tasks.ts';
 import type { Engine } from './engine.ts';
 import { notFound } from './errors.ts';
-import { mayAccess, type Principal } from './principals.ts';
+import { isLead, mayAccess, type Principal } from './principals.ts';
 
 export interface ItemHistory {
   item: ItemRow;
@@ -34,7 +34,20 @@ export async function itemHistory(engine: Engine, principal: Principal, id: stri
     listDecisions(engine.db, id),
     listItemEvents(engine.db, id),
   ]);
-  return { item, prediction: item.prediction as Prediction | null, route: item.route as Route, tasks, answers, decisions, events };
+  const history = { item, prediction: item.prediction as Prediction | null, route: item.route as Route, tasks, answers, decisions, events };
+  return isLead(principal) ? history : withoutGold(history);
+}
+
+/** Gold is unannounced: to anyone but a lead, gold tasks read as review work and their scores are not there. */
+function withoutGold(h: ItemHistory): ItemHistory {
+  return {
+    ...h,
+    tasks: h.tasks.map((t) => (t.kind === 'gold' ? { ...t, kind: 'review', reason: 'needs a person' } : t)),
+    events: h.events
+      .filter((e) => e.type !== 'gold.scored')
+      .map((e) => (e.payload.kind === 'gold' ? { ...e, payload: { ...e.payload, kind: 'review' } } : e))
+      .map((e) => (e.payload.gold === true ? { ...e, payload: Object.fromEntries(Object.entries(e.payload).filter(([k]) => k !== 'gold')) } : e)),
+  };
 }
 
 /** The item's current decision; with waitMs > 0, waits up to that long for one to be made. */

@@ -15,6 +15,7 @@ import { parseOutcome, type RawOutcome } from './outcomes.ts';
 import { actorName, isLead, mayAccess, requirePerson, visibleWorkflows, type Principal } from './principals.ts';
 import { addWorkflowLabel } from '../store/workflows.ts';
 import type { CompiledWorkflow } from './workflows.ts';
+import { asReviewerSees, planClaim, settleGold, type GoldFeedback } from './gold.ts';
 
 export interface ClaimInput {
   workflow?: string | undefined;
@@ -33,15 +34,21 @@ export async function claimTask(engine: Engine, principal: Principal, input: Cla
     if (!mayAccess(principal, input.workflow)) throw notFound(`no workflow named "${input.workflow}" that you work on`);
     await engine.workflows.get(engine.db, input.workflow);
   }
-  const task = await claimNextTask(engine.db, {
+  const filter = {
     reviewerId: reviewer.id,
-    workflows: visibleWorkflows(principal),
-    workflow: input.workflow ?? null,
     queue: input.queue ?? null,
     skills: reviewer.skills,
     mayTakeEscalations: isLead(principal),
     leaseSeconds: input.leaseSeconds ?? engine.leaseSeconds,
-  });
+  };
+  let workflows = visibleWorkflows(principal);
+  if (reviewer.role === 'reviewer') {
+    const plan = await planClaim(engine, reviewer, input.workflow ?? null, filter);
+    if (plan.kind === 'gold') return plan.claimed;
+    if (plan.workflows.length === 0) return null;
+    workflows = plan.workflows;
+  }
+  const task = await claimNextTask(engine.db, { ...filter, workflows, workflow: input.workflow ?? null });
   if (!task) return null;
   const item = await getItem(engine.db, task.item_id);
   if (!item) throw new Error(`task ${task.id} names a missing item`);
@@ -56,16 +63,17 @@ export interface LeaseInput {
 export async function heartbeat(engine: Engine, principal: Principal, input: LeaseInput & { leaseSeconds?: number | undefined }): Promise<TaskRow> {
   const lease = await leaseOf(engine.db, principal, input);
   const task = await extendLease(engine.db, lease, input.leaseSeconds ?? engine.leaseSeconds);
-  return task ?? explainLostLease(engine.db, lease);
+  return asReviewerSees(task ?? (await explainLostLease(engine.db, lease)));
 }
 
 export async function release(engine: Engine, principal: Principal, input: LeaseInput): Promise<TaskRow> {
   const lease = await leaseOf(engine.db, principal, input);
   return engine.db.transaction(async (tx) => {
-    const task = await closeLease(tx, lease, 'open');
+    // A gold task was made for this reviewer alone: given back, it ends.
+    const task = await closeLease(tx, lease, lease.task.kind === 'gold' ? 'cancelled' : 'open');
     if (!task) return explainLostLease(tx, lease);
     await insertEvents(tx, [{ type: 'task.released', workflow: task.workflow, itemId: task.item_id, taskId: task.id, payload: { reviewer: lease.reviewerId } }]);
-    return task;
+    return asReviewerSees(task);
   });
 }
 
@@ -78,6 +86,11 @@ export async function escalate(engine: Engine, principal: Principal, input: Leas
     const wf = await engine.workflows.get(tx, task.workflow);
     const escalationId = newId();
     const reason = input.reason?.trim() || 'escalated by a reviewer';
+    if (task.kind === 'gold') {
+      // Gold has a known answer: no lead needs to rule. The reviewer is not told it was gold.
+      await insertEvents(tx, [{ type: 'task.escalated', workflow: task.workflow, itemId: task.item_id, taskId: task.id, payload: { reviewer: lease.reviewerId, reason, gold: true } }]);
+      return { task: asReviewerSees(task), escalationId };
+    }
     await insertTask(tx, task.item_id, task.workflow, {
       id: escalationId, queue: wf.spec.queues.escalation, kind: 'escalation', priority: task.priority, dueInSeconds: wf.spec.slaSeconds, skills: [], reason,
     });
@@ -104,6 +117,8 @@ export interface AnswerResult {
   decision: DecisionRow | null;
   /** Set when the answer led to an escalation (consensus disagreement). */
   escalationId: string | null;
+  /** In training or the qualification test: how the answer went (see engine/gold.ts). */
+  feedback: GoldFeedback | null;
 }
 
 export async function answer(engine: Engine, principal: Principal, input: AnswerInput): Promise<AnswerResult> {
@@ -123,14 +138,23 @@ export async function answer(engine: Engine, principal: Principal, input: Answer
     if (!task) return explainLostLease(tx, lease);
     await insertAnswer(tx, {
       taskId: task.id, itemId: task.item_id, reviewerId: lease.reviewerId, assignment: lease.assignment,
-      outcome, note: input.note ?? null, timeSpentMs: input.timeSpentMs ?? null,
+      outcome, note: input.note ?? null, timeSpentMs: input.timeSpentMs ?? null, blind: wf.spec.blindMode,
     });
+    if (task.kind === 'gold') {
+      // Scored at once; no decision, no training example.
+      const scored = await settleGold(tx, wf, task, outcome, requirePerson(principal));
+      await insertEvents(tx, [
+        { type: 'task.answered', workflow: task.workflow, itemId: task.item_id, taskId: task.id, payload: { reviewer: lease.reviewerId, kind: task.kind, outcome } },
+        ...scored.events,
+      ]);
+      return { task: asReviewerSees(task), outcome, decision: null, escalationId: null, feedback: scored.feedback };
+    }
     const settled = await settleAnswer(tx, wf, task, outcome, principal);
     await insertEvents(tx, [
       { type: 'task.answered', workflow: task.workflow, itemId: task.item_id, taskId: task.id, payload: { reviewer: lease.reviewerId, kind: task.kind, outcome } },
       ...settled.events,
     ]);
-    return { task, outcome, decision: settled.decision, escalationId: settled.escalationId };
+    return { task, outcome, decision: settled.decision, escalationId: settled.escalationId, feedback: null };
   });
 }
 

@@ -19,13 +19,17 @@ const columns = `id::text AS id, task_id::text AS task_id, item_id::text AS item
 
 export async function insertAnswer(
   db: Queryable,
-  a: { taskId: string; itemId: string; reviewerId: string; assignment: number; outcome: unknown; note: string | null; timeSpentMs: number | null },
+  a: {
+    taskId: string; itemId: string; reviewerId: string; assignment: number; outcome: unknown; note: string | null; timeSpentMs: number | null;
+    /** Answered without the machine's suggestion in view (the workflow's blindMode); null when unknown. */
+    blind?: boolean | null;
+  },
 ): Promise<AnswerRow> {
   const rows = await db.query<AnswerRow>(
-    `INSERT INTO answers (id, task_id, item_id, reviewer_id, assignment, outcome, note, time_spent_ms)
-     VALUES ($8::uuid, $1::uuid, $2::uuid, $3::uuid, $4::int, $5::jsonb, $6::text, $7::int)
+    `INSERT INTO answers (id, task_id, item_id, reviewer_id, assignment, outcome, note, time_spent_ms, blind)
+     VALUES ($8::uuid, $1::uuid, $2::uuid, $3::uuid, $4::int, $5::jsonb, $6::text, $7::int, $9::boolean)
      RETURNING ${columns}`,
-    [a.taskId, a.itemId, a.reviewerId, a.assignment, JSON.stringify(a.outcome), a.note, a.timeSpentMs, newId()],
+    [a.taskId, a.itemId, a.reviewerId, a.assignment, JSON.stringify(a.outcome), a.note, a.timeSpentMs, newId(), a.blind ?? null],
     'insertAnswer',
   );
   const row = rows[0];

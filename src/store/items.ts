@@ -28,7 +28,7 @@ export interface NewMachineDecision {
 export interface NewTask {
   id: string;
   queue: string;
-  kind: 'review' | 'audit' | 'vote' | 'escalation';
+  kind: 'review' | 'audit' | 'vote' | 'escalation' | 'gold';
   priority: number;
   dueInSeconds: number;
   skills: string[];

@@ -26,7 +26,9 @@ export async function workflowCounts(db: Queryable, workflow: string, since: Dat
             (SELECT count(DISTINCT d.item_id)::int FROM decisions d JOIN items i ON i.id = d.item_id
               WHERE i.workflow = $1::text AND i.created_at >= $2::timestamptz AND d.source <> 'machine'
                 AND d.version = (SELECT max(version) FROM decisions x WHERE x.item_id = d.item_id)) AS by_people
-     FROM items WHERE workflow = $1::text AND created_at >= $2::timestamptz`,
+     FROM items WHERE workflow = $1::text AND created_at >= $2::timestamptz
+       -- Gold made for the purpose was never live work.
+       AND NOT EXISTS (SELECT 1 FROM gold_items g WHERE g.item_id = items.id AND g.source = 'imported')`,
     [workflow, since.toISOString()],
   );
   return rows[0] ?? { items: 0, auto: 0, review: 0, escalate: 0, audited: 0, decided: 0, by_machine: 0, by_people: 0 };

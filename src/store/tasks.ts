@@ -41,11 +41,9 @@ export interface ClaimFilter {
   leaseSeconds: number;
 }
 
-export async function claimNextTask(db: Queryable, f: ClaimFilter): Promise<TaskRow | null> {
-  const rows = await db.query<TaskRow>(
-    `WITH next AS (
-       SELECT t.id FROM tasks t
-       WHERE t.status = 'open'
+// The open tasks a claimer may take: $1 workflows (null: all), $2 workflow, $3 queue, $4 skills,
+// $5 may take escalations, $6 reviewer.
+const claimable = `t.status = 'open'
          AND ($1::text[] IS NULL OR t.workflow = ANY($1::text[]))
          AND ($2::text IS NULL OR t.workflow = $2::text)
          AND ($3::text IS NULL OR t.queue = $3::text)
@@ -53,7 +51,17 @@ export async function claimNextTask(db: Queryable, f: ClaimFilter): Promise<Task
          AND ($5::boolean OR t.kind <> 'escalation')
          AND (t.kind <> 'vote' OR NOT EXISTS (
            SELECT 1 FROM tasks o
-           WHERE o.item_id = t.item_id AND o.kind = 'vote' AND o.lease_owner = $6::uuid AND o.status IN ('leased', 'done')))
+           WHERE o.item_id = t.item_id AND o.kind = 'vote' AND o.lease_owner = $6::uuid AND o.status IN ('leased', 'done')))`;
+
+const claimParams = (f: ClaimFilter) =>
+  // One visible workflow is the common case: as an equality it lets the claim walk tasks_claim in order.
+  [f.workflows, f.workflow ?? (f.workflows?.length === 1 ? f.workflows[0] : null), f.queue, f.skills, f.mayTakeEscalations, f.reviewerId];
+
+export async function claimNextTask(db: Queryable, f: ClaimFilter): Promise<TaskRow | null> {
+  const rows = await db.query<TaskRow>(
+    `WITH next AS (
+       SELECT t.id FROM tasks t
+       WHERE ${claimable}
        ORDER BY t.priority DESC, t.due_at, t.created_at
        LIMIT 1
        FOR UPDATE SKIP LOCKED
@@ -68,10 +76,41 @@ export async function claimNextTask(db: Queryable, f: ClaimFilter): Promise<Task
        FROM claimed
      )
      SELECT ${columns} FROM claimed`,
-    // One visible workflow is the common case: as an equality it lets the claim walk tasks_claim in order.
-    [f.workflows, f.workflow ?? (f.workflows?.length === 1 ? f.workflows[0] : null), f.queue, f.skills, f.mayTakeEscalations, f.reviewerId, f.leaseSeconds],
+    [...claimParams(f), f.leaseSeconds],
   );
   return rows[0] ?? null;
+}
+
+/** Whether a claim with this filter would find a task now (gold is only mixed into a queue that has work). */
+export async function hasClaimableTask(db: Queryable, f: ClaimFilter): Promise<boolean> {
+  const rows = await db.query(`SELECT 1 FROM tasks t WHERE ${claimable} LIMIT 1`, claimParams(f));
+  return rows.length > 0;
+}
+
+/**
+ * A task made for one reviewer and leased to them at once (gold): it is never open in a queue,
+ * so nobody else can claim it. Written with its `task.claimed` event, like a claim.
+ */
+export async function insertLeasedTask(
+  db: Queryable,
+  t: { id: string; itemId: string; workflow: string; queue: string; kind: TaskKind; dueInSeconds: number; reason: string; reviewerId: string; leaseSeconds: number },
+): Promise<TaskRow> {
+  const rows = await db.query<TaskRow>(
+    `WITH claimed AS (
+       INSERT INTO tasks (id, item_id, workflow, queue, kind, status, priority, due_at, skills, reason, assignment, lease_owner, lease_expires_at)
+       VALUES ($1::uuid, $2::uuid, $3::text, $4::text, $5::text, 'leased', 0, now() + make_interval(secs => $6::int), '{}', $7::text,
+               1, $8::uuid, now() + make_interval(secs => $9::int))
+       RETURNING *
+     ), event AS (
+       INSERT INTO events (type, workflow, item_id, task_id, payload)
+       SELECT 'task.claimed', workflow, item_id, id, jsonb_build_object('reviewer', $8::text, 'assignment', assignment) FROM claimed
+     )
+     SELECT ${columns} FROM claimed`,
+    [t.id, t.itemId, t.workflow, t.queue, t.kind, t.dueInSeconds, t.reason, t.reviewerId, t.leaseSeconds],
+  );
+  const row = rows[0];
+  if (!row) throw new Error('leased task insert returned no row');
+  return row;
 }
 
 export async function getTask(db: Queryable, id: string): Promise<TaskRow | null> {
@@ -102,7 +141,7 @@ export async function extendLease(db: Queryable, lease: Lease, leaseSeconds: num
 }
 
 /** Ends a lease that is still the caller's, moving the task to `status`; null when it is not. */
-export async function closeLease(db: Queryable, lease: Lease, status: 'open' | 'done' | 'escalated'): Promise<TaskRow | null> {
+export async function closeLease(db: Queryable, lease: Lease, status: 'open' | 'done' | 'escalated' | 'cancelled'): Promise<TaskRow | null> {
   const rows = await db.query<TaskRow>(
     `UPDATE tasks SET status = $4::text, updated_at = now(),
             lease_owner = CASE WHEN $4::text = 'open' THEN NULL ELSE lease_owner END,
@@ -144,7 +183,9 @@ export async function countVoteTasks(db: Queryable, itemId: string): Promise<num
 export async function expireLeases(db: Queryable): Promise<number> {
   const rows = await db.query(
     `WITH expired AS (
-       UPDATE tasks SET status = 'open', lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
+       -- A gold task was made for one reviewer: it ends with their lease instead of reopening.
+       UPDATE tasks SET status = CASE WHEN kind = 'gold' THEN 'cancelled' ELSE 'open' END,
+              lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
        WHERE id IN (SELECT id FROM tasks WHERE status = 'leased' AND lease_expires_at < now()
                     FOR UPDATE SKIP LOCKED)
        RETURNING id, item_id, workflow, assignment

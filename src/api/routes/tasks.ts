@@ -107,7 +107,11 @@ export const taskRoutes = [
       const r = await answer(engine, principal, { taskId: params.id, assignment: a, outcome, note, timeSpentMs, addLabel });
       return {
         status: 200,
-        body: { task: taskView(r.task), outcome: r.outcome, decision: r.decision ? decisionView(r.decision) : null, escalationTaskId: r.escalationId },
+        body: {
+          task: taskView(r.task), outcome: r.outcome, decision: r.decision ? decisionView(r.decision) : null, escalationTaskId: r.escalationId,
+          // In training: the right answer and the guideline note; in the qualification test: progress and the result.
+          ...(r.feedback ? { feedback: r.feedback } : {}),
+        },
       };
     },
   }),

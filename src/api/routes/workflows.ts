@@ -7,6 +7,8 @@ import { tuneWorkflow } from '../../engine/tuning.ts';
 import { listWorkflows } from '../../store/workflows.ts';
 import { defineRoute } from '../route.ts';
 import { workflowView } from '../views.ts';
+import { goldRoutes } from './gold.ts';
+import { qualityRoutes } from './quality.ts';
 
 const nameParam = z.object({ name: z.string().min(1).max(63).describe('Workflow name') });
 const workflowOut = z.looseObject({ name: z.string(), version: z.number().int(), answerType: z.string() });
@@ -69,4 +71,7 @@ export const workflowRoutes = [
       return { status: 200, body: workflowView(wf) };
     },
   }),
+  // Gold, training and the quality statistics belong to a workflow.
+  ...goldRoutes,
+  ...qualityRoutes,
 ];
