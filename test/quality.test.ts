@@ -1,8 +1,9 @@
 // Gold, training, qualification and demotion end to end over HTTP, on both drivers.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { startEstimator } from '../src/engine/reviewerEstimates.ts';
 import { expireLeases } from '../src/store/tasks.ts';
-import { adminKey, client, drivers, freshDb, labelWorkflow, person, startApp, type TestApp, type TestDb } from './harness.ts';
+import { adminKey, client, drivers, eventually, freshDb, labelWorkflow, person, startApp, type TestApp, type TestDb } from './harness.ts';
 
 const goldItems = [
   { text: 'I was charged twice for my invoice', label: 'billing', note: 'Money taken or owed: billing.' },
@@ -208,6 +209,98 @@ for (const driver of drivers) {
       const last = await vote(poor[1]!.token, 'bug');
       assert.deepEqual(last.decision.outcome, { type: 'label', label: 'fraud' });
       assert.match(last.decision.reason, /1 of 3 reviewers agreed \(majority, weighted by gold accuracy\)/);
+    });
+
+    test('consensus weighted by Dawid–Skene estimates: after a fit, a reviewer who always answers the same label is outvoted', async () => {
+      await admin.post('/v1/workflows', labelWorkflow('q-est', { consensus: { answers: 3, weighting: 'estimated' } }));
+      const sharp = await person(t.db, 'reviewer', ['q-est']);
+      const fair = await person(t.db, 'reviewer', ['q-est']);
+      const lazy = await person(t.db, 'reviewer', ['q-est']);
+      const steady = await person(t.db, 'reviewer', ['q-est']);
+      const labels = ['billing', 'bug', 'fraud', 'other'];
+      const truth = new Map<string, string>();
+      const submit = async (text: string, label: string) => {
+        const created = await admin.post('/v1/workflows/q-est/items', { text });
+        assert.equal(created.status, 201, JSON.stringify(created.body));
+        truth.set(text, label);
+        return created.body.id as string;
+      };
+      // sharp and steady are always right; fair slips to "billing" on one item in six; lazy always answers "billing".
+      const answers: Record<string, (right: string, text: string) => string> = {
+        [sharp.id]: (right) => right,
+        [steady.id]: (right) => right,
+        [fair.id]: (right, text) => (Number(text.split('#')[1]) % 6 === 5 ? (right === 'billing' ? 'bug' : 'billing') : right),
+        [lazy.id]: () => 'billing',
+      };
+      const voteAll = async (who: { token: string; id: string }) => {
+        const c = client(app.url, who.token);
+        let last: any = null;
+        for (;;) {
+          const claimed = await c.post('/v1/tasks/claim', { workflow: 'q-est' });
+          if (claimed.status === 204) return last;
+          assert.equal(claimed.status, 200, JSON.stringify(claimed.body));
+          assert.equal(claimed.body.task.kind, 'vote');
+          const text = claimed.body.item.text as string;
+          const answered = await c.post(`/v1/tasks/${claimed.body.task.id}/answer`, { assignment: claimed.body.task.assignment, label: answers[who.id]!(truth.get(text)!, text) });
+          assert.equal(answered.status, 200, JSON.stringify(answered.body));
+          last = answered.body;
+        }
+      };
+      for (let i = 0; i < 24; i++) await submit(`overlapping item #${i}`, labels[i % 4]!);
+      for (const who of [lazy, fair, sharp]) await voteAll(who);
+      // With lazy telling nothing, sharp and fair alone could not say which of them slips; a third
+      // reviewer on some items lets the answers alone show it is fair.
+      for (let i = 24; i < 36; i++) await submit(`overlapping item #${i}`, labels[i % 4]!);
+      for (const who of [steady, fair, sharp]) await voteAll(who);
+      const decided = async (id: string) => (await t.db.query<{ outcome: { label: string }; reason: string }>(`SELECT outcome, reason FROM decisions WHERE item_id = $1::uuid ORDER BY version DESC LIMIT 1`, [id]))[0];
+
+      // Before any fit the votes count equally: lazy and fair's slip outvote sharp.
+      const before = await submit('probe before the fit #5', 'fraud');
+      for (const who of [lazy, fair, sharp]) await voteAll(who);
+      assert.equal((await decided(before))?.outcome.label, 'billing');
+      assert.match((await decided(before))!.reason, /^2 of 3 reviewers agreed \(majority\)$/);
+
+      const nobody = await client(app.url, sharp.token).post('/v1/workflows/q-est/quality/reviewers/estimate');
+      assert.equal(nobody.status, 403);
+      const fit = await admin.post('/v1/workflows/q-est/quality/reviewers/estimate');
+      assert.equal(fit.status, 200, JSON.stringify(fit.body));
+      assert.equal(fit.body.fitted, true);
+      assert.equal(fit.body.items, 37);
+      assert.equal(fit.body.reviewers, 4);
+      const stats = await admin.get('/v1/workflows/q-est/quality/reviewers');
+      assert.equal(stats.body.storedEstimates.items, 37);
+      const stored = await t.db.query<{ reviewer_id: string; accuracy: number }>(`SELECT reviewer_id::text AS reviewer_id, accuracy FROM reviewer_estimates WHERE workflow = 'q-est' ORDER BY accuracy`);
+      assert.deepEqual(stored.slice(0, 2).map((r) => r.reviewer_id), [lazy.id, fair.id]);
+      assert.ok(stored[0]!.accuracy < 0.4 && stored[1]!.accuracy > 0.75 && stored[1]!.accuracy < 0.9, JSON.stringify(stored));
+
+      // The same votes after the fit: lazy's "billing" tells nothing, sharp's "fraud" outweighs fair's slip.
+      const after = await submit('probe after the fit #5', 'fraud');
+      for (const who of [lazy, fair]) await voteAll(who);
+      const last = await voteAll(sharp);
+      assert.deepEqual(last.decision.outcome, { type: 'label', label: 'fraud' });
+      assert.match(last.decision.reason, /^1 of 3 reviewers agreed \(majority, weighted by reviewer estimates of /);
+      assert.equal((await decided(after))?.outcome.label, 'fraud');
+
+      // A reviewer the fit has not seen counts as the average reviewer, not as nothing.
+      const fresh = await person(t.db, 'reviewer', ['q-est']);
+      answers[fresh.id] = (right) => right;
+      const third = await submit('probe with a newcomer #5', 'fraud');
+      for (const who of [lazy, fair]) await voteAll(who);
+      await voteAll(fresh);
+      assert.equal((await decided(third))?.outcome.label, 'fraud');
+
+      // The background job refits the workflows weighted by estimates, and only those.
+      const firstFit = (await t.db.query<{ fitted_at: Date }>(`SELECT fitted_at FROM reviewer_estimate_fits WHERE workflow = 'q-est'`))[0]!.fitted_at;
+      const estimator = startEstimator(app.engine, 100, () => {});
+      try {
+        await eventually(async () => {
+          const row = (await t.db.query<{ fitted_at: Date; items: number }>(`SELECT fitted_at, items FROM reviewer_estimate_fits WHERE workflow = 'q-est'`))[0];
+          return row && row.fitted_at > firstFit && row.items === 39 ? true : undefined;
+        }, 10_000, 'a background refit');
+      } finally {
+        await estimator.stop();
+      }
+      assert.equal(await count(`SELECT count(*)::int AS n FROM reviewer_estimate_fits WHERE workflow <> 'q-est'`), 0);
     });
 
     test('a released or expired gold task ends instead of going back to the queue', async () => {

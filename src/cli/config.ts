@@ -11,6 +11,8 @@ export interface Config {
   bodyLimit: number;
   poolSize: number;
   retrainMs: number;
+  /** How often Dawid–Skene is refitted for workflows whose consensus is weighted by it. */
+  estimateMs: number;
   demoIntervalMs: number;
 }
 
@@ -35,6 +37,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     bodyLimit: intFrom(env, 'TANDEM_BODY_LIMIT', 256 * 1024, 1024, 64 * 1024 * 1024),
     poolSize: intFrom(env, 'TANDEM_POOL_SIZE', 10, 1, 1000),
     retrainMs: intFrom(env, 'TANDEM_RETRAIN_MS', 5000, 100, 86_400_000),
+    estimateMs: intFrom(env, 'TANDEM_ESTIMATE_MS', 60_000, 100, 86_400_000),
     demoIntervalMs: intFrom(env, 'TANDEM_DEMO_INTERVAL_MS', 4000, 10, 86_400_000),
   };
 }

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { sameOutcome, settleConsensus, settleWeightedConsensus, voteWeight } from './consensus.ts';
+import { estimatedVoteWeight, MAX_ESTIMATED_WEIGHT, sameOutcome, settleConsensus, settleWeightedConsensus, voteWeight } from './consensus.ts';
 import type { Outcome } from './types.ts';
 
 const label = (l: string): Outcome => ({ type: 'label', label: l });
@@ -162,5 +162,40 @@ test('property: equal positive weights settle exactly as unweighted consensus', 
         assert.deepEqual(settleWeightedConsensus(outcomes.map((outcome) => ({ outcome, weight: w })), needed, rule), settleConsensus(outcomes, needed, rule));
       },
     ),
+  );
+});
+
+test('estimatedVoteWeight: log-likelihood ratio of the answer from the confusion matrix', () => {
+  // Accuracy 0.9 with errors spread over 3 others: the same as voteWeight's log(0.9 · 3 / 0.1).
+  const uniform = [
+    [0.9, 0.1 / 3, 0.1 / 3, 0.1 / 3],
+    [0.1 / 3, 0.9, 0.1 / 3, 0.1 / 3],
+    [0.1 / 3, 0.1 / 3, 0.9, 0.1 / 3],
+    [0.1 / 3, 0.1 / 3, 0.1 / 3, 0.9],
+  ];
+  for (let l = 0; l < 4; l++) assert.ok(Math.abs(estimatedVoteWeight(uniform, l) - Math.log(27)) < 1e-12);
+  // Someone who always answers the first label: their answer says nothing.
+  assert.equal(estimatedVoteWeight([[1, 0], [1, 0]], 0), 0);
+  // Two labels: the Dawid–Skene log-likelihood ratio log(P(a | truth a) / P(a | truth b)).
+  assert.ok(Math.abs(estimatedVoteWeight([[0.8, 0.2], [0.4, 0.6]], 0) - Math.log(0.8 / 0.4)) < 1e-12);
+  assert.ok(Math.abs(estimatedVoteWeight([[0.8, 0.2], [0.4, 0.6]], 1) - Math.log(0.6 / 0.2)) < 1e-12);
+  assert.equal(estimatedVoteWeight([[0.2, 0.8], [0.9, 0.1]], 0), 0, 'worse than chance is clamped to 0');
+  assert.equal(estimatedVoteWeight([[1, 0], [0, 1]], 1), MAX_ESTIMATED_WEIGHT);
+  assert.throws(() => estimatedVoteWeight([[1]], 0), RangeError);
+  assert.throws(() => estimatedVoteWeight(uniform, 4), RangeError);
+  assert.throws(() => estimatedVoteWeight([[0.5, 0.5], [0.5]], 0), RangeError);
+});
+
+test('property: estimatedVoteWeight is 0 to MAX, agrees with voteWeight on uniform errors, and grows with the diagonal', () => {
+  fc.assert(
+    fc.property(fc.integer({ min: 2, max: 6 }), fc.double({ min: 0.001, max: 0.999, noNaN: true }), fc.nat(), (k, p, at) => {
+      const m = Array.from({ length: k }, (_, t) => Array.from({ length: k }, (_, l) => (t === l ? p : (1 - p) / (k - 1))));
+      const l = at % k;
+      const w = estimatedVoteWeight(m, l);
+      assert.ok(w >= 0 && w <= MAX_ESTIMATED_WEIGHT);
+      assert.ok(Math.abs(w - Math.max(0, Math.log((p * (k - 1)) / (1 - p)))) < 1e-9);
+      const sharper = m.map((row, t) => (t === l ? row.map((x, c) => (c === l ? x + (1 - x) / 2 : x / 2)) : row));
+      assert.ok(estimatedVoteWeight(sharper, l) >= w - 1e-12);
+    }),
   );
 });

@@ -92,3 +92,32 @@ export function settleWeightedConsensus(answers: ReadonlyArray<{ outcome: Outcom
   // A tie must stay a tie whatever the rounding of the sums: half the weight is not more than half.
   return best.weight * 2 > total * (1 + 1e-9) ? { status: 'agreed', outcome: best.outcome, votes: best.votes } : { status: 'disagreed', tally };
 }
+
+/**
+ * The weight of an answer `answered` (an index into the label set) from a reviewer whose
+ * confusion matrix Dawid–Skene estimated (confusion[k][l]: the chance they answer l when the
+ * truth is k): log(confusion[l][l] / mean over k ≠ l of confusion[k][l]), how much likelier that
+ * answer is when it is right than when it is wrong. For a reviewer who errs uniformly with
+ * accuracy p this is voteWeight's log(p (k − 1) / (1 − p)), and with two labels it is exactly the
+ * term Dawid–Skene's posterior adds for the answer. A reviewer who gives the answer as often when
+ * it is wrong (one who always clicks the same label) weighs nothing; never below 0.
+ */
+export function estimatedVoteWeight(confusion: readonly (readonly number[])[], answered: number): number {
+  const k = confusion.length;
+  if (k < 2) throw new RangeError(`need at least two labels, got ${k}`);
+  if (!(Number.isInteger(answered) && answered >= 0 && answered < k)) throw new RangeError(`answer index ${answered} is outside 0..${k - 1}`);
+  for (const row of confusion) {
+    if (row.length !== k || row.some((x) => !(x >= 0 && x <= 1))) throw new RangeError('a confusion matrix is square with probabilities in [0, 1]');
+  }
+  const right = confusion[answered]![answered]!;
+  let wrong = 0;
+  for (let t = 0; t < k; t++) if (t !== answered) wrong += confusion[t]![answered]!;
+  wrong /= k - 1;
+  if (right === 0) return 0;
+  // Dawid–Skene smooths every cell, so 0 here means a hand-made matrix: a sure answer, capped.
+  if (wrong === 0) return MAX_ESTIMATED_WEIGHT;
+  return Math.min(MAX_ESTIMATED_WEIGHT, Math.max(0, Math.log(right / wrong)));
+}
+
+/** A vote worth e^20 to one against: no reviewer is that sure, and no one vote should outweigh every other. */
+export const MAX_ESTIMATED_WEIGHT = 20;

@@ -78,8 +78,12 @@ export const consensusSpec = z
     /** Answers from distinct reviewers needed before a human decision is made. */
     answers: z.number().int().min(1).max(9).default(1),
     rule: z.enum(['majority', 'unanimous']).default('majority'),
-    /** `gold`: under majority, each vote weighs by its reviewer's gold accuracy (core/consensus voteWeight). */
-    weighting: z.enum(['equal', 'gold']).default('equal'),
+    /**
+     * Under majority, `gold`: each vote weighs by its reviewer's gold accuracy (core/consensus
+     * voteWeight); `estimated`: by the confusion matrix Dawid–Skene last estimated for its reviewer
+     * from overlapping answers (core/consensus estimatedVoteWeight, engine/reviewerEstimates).
+     */
+    weighting: z.enum(['equal', 'gold', 'estimated']).default('equal'),
   })
   .strict();
 

@@ -1,10 +1,11 @@
 // What an answer settles: a person's decision, a consensus (or its failure, which escalates), a
 // lead's ruling on an escalation, or an audit that confirms or overturns the machine. Runs inside
 // the answer's transaction, with the item locked, so decisions on one item happen one at a time.
-import { sameOutcome, settleConsensus, settleWeightedConsensus, voteWeight, type Consensus } from '../core/consensus.ts';
+import { estimatedVoteWeight, sameOutcome, settleConsensus, settleWeightedConsensus, voteWeight, type Consensus } from '../core/consensus.ts';
 import type { Outcome } from '../core/types.ts';
 import { listVoteAnswers, type AnswerRow } from '../store/answers.ts';
 import { goldTalliesOf } from '../store/gold.ts';
+import { estimatesOf } from '../store/reviewerEstimates.ts';
 import type { Queryable } from '../store/db.ts';
 import { appendDecision, latestDecision, type DecisionRow, type DecisionSource } from '../store/decisions.ts';
 import { insertEvents, type NewEvent } from '../store/events.ts';
@@ -65,13 +66,16 @@ export async function settleAnswer(tx: Queryable, wf: CompiledWorkflow, task: Ta
       }
       // As many votes as the item was given when routed (a target-accuracy plan may ask for more than the spec).
       const needed = await countVoteTasks(tx, item.id);
-      const weighted = wf.spec.consensus.weighting === 'gold' && wf.spec.consensus.rule === 'majority';
-      const result = weighted
-        ? await settleByGold(tx, wf, answers, needed)
-        : settleConsensus(answers.map((a) => a.outcome as Outcome), needed, wf.spec.consensus.rule);
+      const weighting = wf.spec.consensus.rule === 'majority' ? wf.spec.consensus.weighting : 'equal';
+      const { result, weightedBy } =
+        weighting === 'gold'
+          ? { result: await settleByGold(tx, wf, answers, needed), weightedBy: 'gold accuracy' }
+          : weighting === 'estimated'
+            ? await settleByEstimates(tx, wf, answers, needed)
+            : { result: settleConsensus(answers.map((a) => a.outcome as Outcome), needed, wf.spec.consensus.rule), weightedBy: null };
       if (result.status === 'pending') return { decision: null, escalationId: null, events: [] };
       if (result.status === 'agreed') {
-        return decide('consensus', result.outcome, `${result.votes} of ${answers.length} reviewers agreed (${wf.spec.consensus.rule}${weighted ? ', weighted by gold accuracy' : ''})`);
+        return decide('consensus', result.outcome, `${result.votes} of ${answers.length} reviewers agreed (${wf.spec.consensus.rule}${weightedBy ? `, weighted by ${weightedBy}` : ''})`);
       }
       const escalationId = newId();
       await insertTask(tx, item.id, wf.spec.name, {
@@ -92,8 +96,7 @@ export async function settleAnswer(tx: Queryable, wf: CompiledWorkflow, task: Ta
 
 /**
  * A majority of weight rather than of heads: each vote weighs by its reviewer's accuracy on gold
- * (one query for the voters). Dawid–Skene would also use answers without gold, but refitting it
- * on every vote is too dear for the answer's transaction; GET …/quality/reviewers reports it.
+ * (one query for the voters). settleByEstimates uses answers without gold too.
  */
 async function settleByGold(tx: Queryable, wf: CompiledWorkflow, answers: AnswerRow[], needed: number): Promise<Consensus> {
   const tallies = await goldTalliesOf(tx, wf.spec.name, answers.map((a) => a.reviewer_id));
@@ -106,6 +109,28 @@ async function settleByGold(tx: Queryable, wf: CompiledWorkflow, answers: Answer
     needed,
     wf.spec.consensus.rule,
   );
+}
+
+/**
+ * Each vote weighs by its reviewer's confusion matrix as Dawid–Skene last estimated it (fitted in
+ * the background, engine/reviewerEstimates.ts; one query here). A reviewer the fit has not seen
+ * counts as the fit's average reviewer. Before the first fit, or when an answer names a label the
+ * fit did not know (the label set changed since), the votes count equally.
+ */
+async function settleByEstimates(tx: Queryable, wf: CompiledWorkflow, answers: AnswerRow[], needed: number): Promise<{ result: Consensus; weightedBy: string | null }> {
+  const rule = wf.spec.consensus.rule;
+  const equal = () => ({ result: settleConsensus(answers.map((a) => a.outcome as Outcome), needed, rule), weightedBy: null });
+  const estimates = await estimatesOf(tx, wf.spec.name, answers.map((a) => a.reviewer_id));
+  if (!estimates) return equal();
+  const index = new Map(estimates.labels.map((l, i) => [l, i]));
+  const votes: { outcome: Outcome; weight: number }[] = [];
+  for (const a of answers) {
+    const o = a.outcome as Outcome;
+    const at = index.get(o.type === 'label' ? o.label : o.type === 'approve' ? o.verdict : '');
+    if (at === undefined) return equal();
+    votes.push({ outcome: o, weight: estimatedVoteWeight(estimates.confusion.get(a.reviewer_id) ?? estimates.average, at) });
+  }
+  return { result: settleWeightedConsensus(votes, needed, rule), weightedBy: `reviewer estimates of ${estimates.fittedAt.toISOString()}` };
 }
 
 /** A lead's correction: a new decision version that supersedes the current one; open work is cancelled. */

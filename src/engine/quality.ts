@@ -9,6 +9,7 @@ import { disparityAudit, durationSummary, rate, reviewerDisparity, type GroupCou
 import { dawidSkene } from '../core/reviewerAccuracy.ts';
 import type { Queryable } from '../store/db.ts';
 import { goldTallies, listWorkflowStages, type GoldStage } from '../store/gold.ts';
+import { latestEstimateFit } from '../store/reviewerEstimates.ts';
 import { itemTexts, listAuditItems, listRatings, listReviewerAnswers, type Period } from '../store/qualityData.ts';
 import { invalid } from './errors.ts';
 import type { CompiledWorkflow } from './workflows.ts';
@@ -57,7 +58,12 @@ export type AgreementStats = Awaited<ReturnType<typeof agreementStats>>;
 // --- reviewer accuracy ---------------------------------------------------------------------------------
 
 export async function reviewerAccuracyStats(db: Queryable, wf: CompiledWorkflow, p: Period) {
-  const [tallies, stages, rows] = await Promise.all([goldTallies(db, wf.spec.name, p.from, p.to), listWorkflowStages(db, wf.spec.name), listRatings(db, wf.spec.name, p)]);
+  const [tallies, stages, rows, stored] = await Promise.all([
+    goldTallies(db, wf.spec.name, p.from, p.to),
+    listWorkflowStages(db, wf.spec.name),
+    listRatings(db, wf.spec.name, p),
+    latestEstimateFit(db, wf.spec.name),
+  ]);
   const stageOf = new Map(stages.map((s) => [s.reviewer_id, s]));
   const byReviewer = new Map<string, { email: string; stages: Partial<Record<GoldStage, { x: number; n: number }>>; all: { x: number; n: number } }>();
   for (const t of tallies) {
@@ -100,6 +106,8 @@ export async function reviewerAccuracyStats(db: Queryable, wf: CompiledWorkflow,
     gold,
     stages: stages.map((s) => ({ reviewerId: s.reviewer_id, stage: s.stage, attempt: s.attempt, qualifiedAt: s.qualified_at?.toISOString() ?? null, demotedAt: s.demoted_at?.toISOString() ?? null })),
     dawidSkene: dawidSkeneView,
+    /** The fit votes are weighted by under `consensus.weighting: estimated` (all time, refitted in the background). */
+    storedEstimates: stored ? { fittedAt: stored.fitted_at.toISOString(), ratings: stored.ratings, items: stored.items, iterations: stored.iterations, converged: stored.converged } : null,
   };
 }
 export type ReviewerAccuracyStats = Awaited<ReturnType<typeof reviewerAccuracyStats>>;

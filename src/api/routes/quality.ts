@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { invalid } from '../../engine/errors.ts';
 import { requireLead } from '../../engine/principals.ts';
 import { agreementStats, automationBiasCheck, biasAudit, reviewerAccuracyStats, type Period } from '../../engine/quality.ts';
+import { fitReviewerEstimates } from '../../engine/reviewerEstimates.ts';
 import { visibleWorkflow } from '../../engine/workflows.ts';
 import { defineRoute } from '../route.ts';
 
@@ -82,6 +83,22 @@ export const qualityRoutes = [
       const wf = await visibleWorkflow(engine.db, engine.workflows, principal, params.name);
       requireLead(principal, wf.spec.name);
       return { status: 200, body: await automationBiasCheck(engine.db, wf, toPeriod(query)) };
+    },
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/v1/workflows/{name}/quality/reviewers/estimate',
+    tag: 'quality',
+    summary: 'Refit the reviewer estimates now',
+    description:
+      'Leads only. Fits Dawid–Skene on the workflow\'s overlapping answers now and stores each reviewer\'s confusion matrix, which `consensus.weighting: estimated` weighs votes by (a background job refits them every TANDEM_ESTIMATE_MS anyway). On too few overlapping items the previous fit stays and the answer says why (`fitted: false`, "not enough data (n = …)"). Free-text workflows have no labels to estimate over (400).',
+    params: nameParam,
+    responses: { 200: { description: 'What the fit did' } },
+    async handle({ engine, principal, params }) {
+      const wf = await visibleWorkflow(engine.db, engine.workflows, principal, params.name);
+      requireLead(principal, wf.spec.name);
+      if (wf.labels.length < 2) throw invalid(`workflow "${wf.spec.name}" has free-text answers: there are no labels to estimate confusion matrices over`, [{ path: 'name', message: 'answerType is "text"' }]);
+      return { status: 200, body: await fitReviewerEstimates(engine.db, wf) };
     },
   }),
 ];
