@@ -185,18 +185,41 @@ describe('web app in Chromium', () => {
     const body = await page.locator('body').innerText();
     assert.ok(!body.includes('62 %'), 'no confidence is shown');
     assert.equal(await page.locator('[data-testid="item-text"] mark').count(), 0, 'no evidence is marked');
-    await page.keyboard.press('1');
+    // Nor can the reviewer read it from the API while the task is theirs: the item, its decision, item search.
+    const asReviewer = (path: string) =>
+      page.evaluate(async (p) => {
+        const r = await fetch(p, { headers: { authorization: `Bearer ${sessionStorage.getItem('tandem.session')}` } });
+        return r.json() as Promise<Record<string, unknown>>;
+      }, path);
+    const during = await asReviewer(`/v1/items/${id}`);
+    assert.equal(during.prediction, null);
+    assert.equal(during.suggestionHidden, true);
+    assert.equal((during.route as { label: unknown }).label, null);
+    assert.equal((during.route as { confidence: unknown }).confidence, null);
+    assert.ok(!JSON.stringify(during).includes('0.62'), 'no confidence anywhere in the item view');
+    assert.ok(!JSON.stringify(during).includes('"billing"'), 'no suggested label anywhere in the item view');
+    assert.ok(!JSON.stringify(await asReviewer(`/v1/items?workflow=blind`)).includes('0.62'));
+    // A lead still sees it.
+    const lee = client(app.url, (await client(app.url).post('/v1/sessions', { email: 'lee@test', password })).body.token);
+    const leads = await lee.get(`/v1/items/${id}`);
+    assert.equal(leads.body.prediction.label, 'billing');
+    assert.equal(leads.body.suggestionHidden, false);
+
+    await page.keyboard.press('2'); // blind: labels in the workflow's order, so 2 is bug
     await page.keyboard.press('Enter');
-    await page.getByText(/Saved:/).waitFor().catch(async (err) => {
-      await page.screenshot({ path: '/tmp/blind-fail.png' });
-      console.log('DEBUG', await page.locator('.task').innerText());
-      throw err;
-    });
+    // Once answered, the suggestion shows beside the answer.
+    const reveal = page.getByTestId('blind-reveal');
+    await reveal.waitFor();
+    assert.match(await reveal.innerText(), /You answered bug; the machine suggested billing \(62 %\)/);
     const r = await eventually(async () => {
       const x = await admin.get(`/v1/items/${id}`);
       return x.body.answers.length > 0 ? x.body : undefined;
     });
     assert.ok(r.answers[0].timeSpentMs >= 0);
+    assert.deepEqual(r.decision.outcome, { type: 'label', label: 'bug' });
+    const afterwards = await asReviewer(`/v1/items/${id}`);
+    assert.equal(afterwards.suggestionHidden, false);
+    assert.equal((afterwards.prediction as { label: string }).label, 'billing');
     await page.close();
   });
 
