@@ -21,6 +21,89 @@ const password = 'correct horse battery';
 const xss = 'Refund please <img src=x onerror=alert(1)> and <script>alert(1)</script> thanks';
 const pii = 'Call me on +44 20 7946 0958 or mail jane.doe@example.com, card 4111 1111 1111 1111';
 
+/**
+ * WCAG 2.x AA contrast of every visible piece of text on the page: the computed text colour
+ * against the effective background (the element's and its ancestors' background colours
+ * composited down to the first opaque one, over white), opacity included. 4.5:1, or 3:1 for
+ * large text (24 px, or 18.66 px bold). Disabled controls are exempt (WCAG 1.4.3).
+ */
+async function contrastFailures(page: Page): Promise<string[]> {
+  // tsx keeps function names with a __name helper that the page does not have.
+  await page.evaluate('window.__name ??= (f) => f');
+  return page.evaluate(() => {
+    type Rgba = [number, number, number, number];
+    const parse = (c: string): Rgba | null => {
+      const m = /^rgba?\(([\d.]+)[ ,]+([\d.]+)[ ,]+([\d.]+)(?:[ ,/]+([\d.]+)(%?))?\)$/.exec(c.trim());
+      if (!m) return null;
+      const a = m[4] === undefined ? 1 : Number(m[4]) / (m[5] ? 100 : 1);
+      return [Number(m[1]), Number(m[2]), Number(m[3]), a];
+    };
+    const over = (top: Rgba, under: Rgba): Rgba => {
+      const a = top[3] + under[3] * (1 - top[3]);
+      if (a === 0) return [0, 0, 0, 0];
+      const ch = (i: number) => (top[i]! * top[3] + under[i]! * under[3] * (1 - top[3])) / a;
+      return [ch(0), ch(1), ch(2), a];
+    };
+    const luminance = ([r, g, b]: Rgba) => {
+      const lin = (v: number) => ((v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
+      return 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b);
+    };
+    const background = (el: Element): Rgba | string => {
+      const layers: Rgba[] = [];
+      for (let e: Element | null = el; e; e = e.parentElement) {
+        const bg = getComputedStyle(e).backgroundColor;
+        const c = parse(bg);
+        if (!c) return `unparsed background ${bg}`;
+        if (c[3] > 0) layers.push(c);
+        if (c[3] >= 1) break;
+      }
+      return layers.reduceRight<Rgba>((acc, layer) => over(layer, acc), [255, 255, 255, 1]);
+    };
+    const opacity = (el: Element) => {
+      let o = 1;
+      for (let e: Element | null = el; e; e = e.parentElement) o *= Number(getComputedStyle(e).opacity);
+      return o;
+    };
+    const failures: string[] = [];
+    const seen = new Set<Element>();
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    const candidates: Element[] = [...document.querySelectorAll('input:not([type=range]):not([type=checkbox]):not([type=radio]), select, textarea')];
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      if ((n.textContent ?? '').trim() && n.parentElement) candidates.push(n.parentElement);
+    }
+    for (const el of candidates) {
+      if (seen.has(el)) continue;
+      seen.add(el);
+      const style = getComputedStyle(el);
+      const box = el.getBoundingClientRect();
+      if (box.width <= 1 || box.height <= 1 || style.visibility !== 'visible' || el.closest('[aria-hidden="true"], .sr-only, svg, canvas')) continue;
+      if (el.closest(':disabled, [aria-disabled="true"]')) continue;
+      if (el.closest('dialog:not([open])')) continue;
+      const bg = background(el);
+      const fgRaw = parse(style.color);
+      if (typeof bg === 'string' || !fgRaw) {
+        failures.push(`${el.tagName}: ${typeof bg === 'string' ? bg : `unparsed colour ${style.color}`}`);
+        continue;
+      }
+      const fg = over([fgRaw[0], fgRaw[1], fgRaw[2], fgRaw[3] * opacity(el)], bg);
+      const [l1, l2] = [luminance(fg), luminance(bg)].sort((a, b) => b - a) as [number, number];
+      const ratio = (l1 + 0.05) / (l2 + 0.05);
+      const size = parseFloat(style.fontSize);
+      const large = size >= 24 || (size >= 18.66 && Number(style.fontWeight) >= 700);
+      if (ratio < (large ? 3 : 4.5)) {
+        const text = (el instanceof HTMLInputElement || el instanceof HTMLTextAreaElement ? el.value || el.placeholder : el.textContent ?? '').trim().slice(0, 40);
+        failures.push(`${el.tagName}.${el.className} "${text}": ${ratio.toFixed(2)} (${style.color} on rgb(${bg.slice(0, 3).map(Math.round).join(', ')}))`);
+      }
+    }
+    return failures;
+  });
+}
+
+async function assertContrast(page: Page, screen: string): Promise<void> {
+  const failures = await contrastFailures(page);
+  assert.deepEqual(failures, [], `${screen}: text below WCAG AA contrast`);
+}
+
 describe('web app in Chromium', () => {
   let t: TestDb;
   let app: TestApp;
@@ -46,8 +129,13 @@ describe('web app in Chromium', () => {
     await page.goto(app.url);
     await page.getByLabel('Email').waitFor();
     if (!existsSync(`${shots}/signin.png`)) await page.screenshot({ path: `${shots}/signin.png` });
-    await page.getByLabel('Email').fill(email);
-    await page.getByLabel('Password').fill(password);
+    await assertContrast(page, 'sign-in');
+    // By keyboard alone: the form opens with the e-mail field focused, Tab moves on, Enter signs in.
+    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('name')), 'email');
+    await page.keyboard.type(email);
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('name')), 'password');
+    await page.keyboard.type(password);
     await page.keyboard.press('Enter');
     await page.getByRole('navigation', { name: 'Main' }).waitFor();
     return page;
@@ -123,7 +211,25 @@ describe('web app in Chromium', () => {
     const second = await submit('triage', 'Please refund the double invoice', { metadata: { segment: 'standard' } });
     const page = await signIn('rita@test');
     await page.screenshot({ path: `${shots}/queues.png` });
-    await page.getByRole('button', { name: /triage/ }).first().click();
+    await assertContrast(page, 'queues');
+    // The check can fail: light grey on white is caught; large text is held to the lower bar (3:1).
+    await page.evaluate(() => {
+      for (const [id, color, size] of [['pale', '#999', '15px'], ['big', '#888', '30px']] as const) {
+        const p = document.createElement('p');
+        p.id = id;
+        p.textContent = id;
+        Object.assign(p.style, { color, fontSize: size, background: '#fff' });
+        document.body.append(p);
+      }
+    });
+    const caught = await contrastFailures(page);
+    assert.equal(caught.length, 1, caught.join('; '));
+    assert.match(caught[0]!, /"pale": 2\.85/);
+    await page.evaluate(() => document.querySelectorAll('#pale, #big').forEach((e) => e.remove()));
+    // Keyboard alone: Tab to the triage queue, Enter opens its first task.
+    for (let i = 0; i < 30 && !/^triage/.test(await page.evaluate(() => document.activeElement?.textContent ?? '')); i++) await page.keyboard.press('Tab');
+    assert.match(await page.evaluate(() => document.activeElement?.textContent ?? ''), /^triage/);
+    await page.keyboard.press('Enter');
     const card = page.locator('[data-item-id]');
     await card.waitFor();
     assert.equal(await card.getAttribute('data-item-id'), first);
@@ -135,8 +241,10 @@ describe('web app in Chromium', () => {
     await page.keyboard.press('?');
     await page.getByRole('dialog').waitFor();
     await page.screenshot({ path: `${shots}/keys.png` });
+    await assertContrast(page, 'keys');
     await page.keyboard.press('Escape');
     await page.screenshot({ path: `${shots}/workspace.png` });
+    await assertContrast(page, 'workspace');
     await page.waitForTimeout(400); // the next task is claimed ahead meanwhile
 
     await page.keyboard.press('2'); // labels are in order of the machine's belief: 1 billing, 2 bug
@@ -155,10 +263,22 @@ describe('web app in Chromium', () => {
         }).observe(document.body, { subtree: true, childList: true, attributes: true });
       });
     }, second);
+    // Layout shift across submit → next task, counting every shift (even those right after the key press).
+    await page.evaluate(() => {
+      const w = window as unknown as { shifted: number };
+      w.shifted = 0;
+      new PerformanceObserver((list) => {
+        for (const e of list.getEntries()) w.shifted += (e as PerformanceEntry & { value: number }).value;
+      }).observe({ type: 'layout-shift' });
+    });
     await page.keyboard.press('Enter');
     const elapsed = await page.evaluate(() => (window as unknown as { shown: Promise<number> }).shown);
     assert.ok(elapsed < 150, `the next task took ${elapsed.toFixed(0)} ms to show`);
     await page.getByText(/Saved: bug/).waitFor();
+    await page.waitForTimeout(300);
+    const shifted = await page.evaluate(() => (window as unknown as { shifted: number }).shifted);
+    assert.ok(shifted < 0.01, `the layout shifted by ${shifted.toFixed(4)} when the next task loaded`);
+    await assertContrast(page, 'workspace after an answer');
 
     const trail = await eventually(async () => {
       const r = await admin.get(`/v1/items/${first}`);
@@ -172,6 +292,7 @@ describe('web app in Chromium', () => {
     await page.goto(`${app.url}/items/${first}`);
     await page.getByTestId('decisions').getByText(/bug/).waitFor();
     assert.match(await page.getByTestId('audit-trail').innerText(), /decision\.made/);
+    await assertContrast(page, 'item trail');
     await page.close();
   });
 
@@ -239,6 +360,7 @@ describe('web app in Chromium', () => {
     const html = await page.content();
     assert.ok(!html.includes('jane.doe@example.com') && !html.includes('4111 1111 1111 1111'), 'no personal data reaches the page');
     await page.screenshot({ path: `${shots}/untrusted-item.png` });
+    await assertContrast(page, 'untrusted item');
 
     await page.keyboard.press('v');
     await page.getByText(/Revealed/).waitFor();
@@ -285,6 +407,7 @@ describe('web app in Chromium', () => {
     // Only admins save workflow changes; a lead explores.
     assert.equal(await page.getByRole('button', { name: 'Save' }).isDisabled(), true);
     await page.screenshot({ path: `${shots}/settings.png`, fullPage: true });
+    await assertContrast(page, 'settings');
     await page.close();
   });
 
@@ -300,6 +423,7 @@ describe('web app in Chromium', () => {
     }
     assert.match(await page.locator('.tile', { hasText: 'Cost' }).innerText(), /USD/);
     await page.screenshot({ path: `${shots}/dashboard.png`, fullPage: true });
+    await assertContrast(page, 'dashboard');
     await page.getByLabel('Workflow').selectOption('learn');
     await page.getByTestId('chart-learning').locator('canvas').waitFor();
     await page.getByTestId('chart-reliability').locator('canvas').waitFor();
@@ -308,9 +432,11 @@ describe('web app in Chromium', () => {
     await page.getByRole('link', { name: 'People' }).click();
     await page.getByRole('cell', { name: /Rita Reviewer/ }).waitFor();
     await page.screenshot({ path: `${shots}/people.png` });
+    await assertContrast(page, 'people');
     await page.getByRole('link', { name: 'Items' }).click();
     await page.getByRole('table').getByRole('link').first().waitFor();
     await page.screenshot({ path: `${shots}/items.png` });
+    await assertContrast(page, 'items');
     await page.close();
   });
 
@@ -323,6 +449,7 @@ describe('web app in Chromium', () => {
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 0, `the page is ${overflow} px wider than the screen: ${wide.join(', ')}`);
     await page.screenshot({ path: `${shots}/workspace-phone.png`, fullPage: true });
+    await assertContrast(page, 'workspace on a phone');
     await page.keyboard.press('s');
     await page.close();
     assert.deepEqual(dialogs, []);

@@ -449,8 +449,8 @@ export function Workspace({ me }: { me: Me }) {
               </p>
             )}
             <div className="cols">
-              <Fields title="Fields" values={item.fields} />
-              <Fields title="Customer context" values={item.metadata} />
+              <Fields title="Fields" values={item.fields} always />
+              <Fields title="Customer context" values={item.metadata} always />
             </div>
             <section className="suggestion" aria-label="Machine suggestion">
               <h3>Machine suggestion</h3>
