@@ -14,6 +14,7 @@ import { addReviewer } from '../src/engine/access.ts';
 import { webAppBuilt, webRoot } from '../src/api/webApp.ts';
 import { adminKey, client, eventually, freshDb, labelWorkflow, startApp, topicWords, type TestApp, type TestDb } from './harness.ts';
 import { startScorer, type Scorer } from './scorer.ts';
+import { demoName, seedQualityDemo, type QualityFixture } from './qualityFixture.ts';
 
 const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const shots = 'docs/screenshots';
@@ -108,6 +109,7 @@ describe('web app in Chromium', () => {
   let t: TestDb;
   let app: TestApp;
   let scorer: Scorer;
+  let quality: QualityFixture;
   let context: BrowserContext;
   let profile: string;
   let admin: ReturnType<typeof client>;
@@ -164,7 +166,9 @@ describe('web app in Chromium', () => {
       assert.equal((await admin.post('/v1/workflows', spec)).status, 201);
     }
     await addReviewer(t.db, { email: 'rita@test', name: 'Rita Reviewer', role: 'reviewer', workflows: ['triage', 'blind'], password });
-    await addReviewer(t.db, { email: 'lee@test', name: 'Lee Lead', role: 'lead', workflows: ['triage', 'blind', 'untrusted', 'learn'], password });
+    // Three reviewers voting on every item, with gold, audits, segments, shown then blind: the quality panel's data.
+    quality = await seedQualityDemo(app.url, t.db);
+    await addReviewer(t.db, { email: 'lee@test', name: 'Lee Lead', role: 'lead', workflows: ['triage', 'blind', 'untrusted', 'learn', demoName], password });
 
     // A built-in model with two versions, for the learning curve and the reliability diagram.
     const wf = await app.engine.workflows.get(t.db, 'learn');
@@ -190,6 +194,7 @@ describe('web app in Chromium', () => {
     await context?.close();
     await app?.close();
     await scorer?.close();
+    await quality?.close();
     await t?.drop();
     if (profile && existsSync(profile)) rmSync(profile, { recursive: true, force: true });
   });
@@ -429,8 +434,43 @@ describe('web app in Chromium', () => {
     await page.getByTestId('chart-reliability').locator('canvas').waitFor();
     assert.match(await page.locator('.tile', { hasText: 'Estimated accuracy' }).innerText(), /target 90\.0 %/);
     await page.screenshot({ path: `${shots}/dashboard-model.png`, fullPage: true });
+    // The quality of the people, where there is too little data to say: it says so.
+    await page.getByLabel('Workflow').first().selectOption('triage');
+    await page.getByTestId('quality-agreement').getByText(/not enough data \(n = \d+/).first().waitFor();
+
+    await page.getByLabel('Workflow').first().selectOption(demoName);
+    const agreement = page.getByTestId('quality-agreement');
+    await agreement.getByText(/Fleiss' kappa/).waitFor();
+    await agreement.getByText(/items answered by two or more/).waitFor();
+    const kappaRow = agreement.getByRole('row', { name: /Fleiss' kappa/ });
+    assert.match(await kappaRow.innerText(), /-?\d\.\d\d \(95 % -?\d\.\d\d – -?\d\.\d\d\)/);
+    assert.match(await agreement.getByRole('row', { name: /Percent agreement/ }).innerText(), /\d+\.\d %/);
+    assert.match(await agreement.getByRole('row', { name: /Krippendorff/ }).innerText(), /\d\.\d\d/);
+    assert.ok((await agreement.getByRole('table', { name: "Cohen's kappa per reviewer pair" }).getByRole('row').count()) >= 4, 'three reviewer pairs');
+    const examples = page.getByTestId('disagreements').getByRole('link');
+    assert.ok((await examples.count()) >= 1, 'the most-disagreed labels link to example items');
+    assert.match((await examples.first().getAttribute('href')) ?? '', /^\/items\/[0-9a-f-]{36}$/);
+    const bias = page.getByTestId('quality-bias');
+    await bias.getByRole('table', { name: 'Bias audit by segment' }).waitFor();
+    assert.match(await bias.innerText(), /Automation rate[\s\S]*(reference|not enough data)/);
+    await page.getByTestId('quality-bias').getByLabel('Attribute').selectOption('channel');
+    await bias.getByRole('table', { name: 'Bias audit by channel' }).waitFor();
+    assert.match(await page.getByTestId('quality-automation-bias').innerText(), /answers given blind, \d+ with the suggestion shown[\s\S]*(Shown − blind|not enough data \(n = )/);
+    await page.getByTestId('quality').screenshot({ path: `${shots}/quality.png` });
+    await assertContrast(page, 'dashboard quality panel');
+
     await page.getByRole('link', { name: 'People' }).click();
     await page.getByRole('cell', { name: /Rita Reviewer/ }).waitFor();
+    const accuracy = page.getByTestId('reviewer-accuracy');
+    await accuracy.getByLabel('Workflow').selectOption(demoName);
+    await accuracy.getByRole('table').waitFor();
+    const rows = accuracy.getByRole('table').getByRole('row');
+    assert.equal(await rows.count(), 4, 'three reviewers, with gold and estimated accuracy');
+    const firstRow = await rows.nth(1).innerText();
+    assert.match(firstRow, /(qualified|live|training|qualification)/);
+    // Two gold answers each in training: too few for a rate, and the page says so.
+    assert.match(firstRow, /(\d+\.\d %|not enough data \(n = \d+, needs \d+\)) of \d+/, 'gold accuracy');
+    assert.match(firstRow, /\d+\.\d % from \d+ answers/, 'Dawid–Skene estimate');
     await page.screenshot({ path: `${shots}/people.png` });
     await assertContrast(page, 'people');
     await page.getByRole('link', { name: 'Items' }).click();
