@@ -14,6 +14,7 @@ import { addReviewer } from '../src/engine/access.ts';
 import { webAppBuilt, webRoot } from '../src/api/webApp.ts';
 import { adminKey, client, eventually, freshDb, labelWorkflow, startApp, topicWords, type TestApp, type TestDb } from './harness.ts';
 import { startScorer, type Scorer } from './scorer.ts';
+import { demoName, seedQualityDemo, type QualityFixture } from './qualityFixture.ts';
 
 const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const shots = 'docs/screenshots';
@@ -21,10 +22,94 @@ const password = 'correct horse battery';
 const xss = 'Refund please <img src=x onerror=alert(1)> and <script>alert(1)</script> thanks';
 const pii = 'Call me on +44 20 7946 0958 or mail jane.doe@example.com, card 4111 1111 1111 1111';
 
+/**
+ * WCAG 2.x AA contrast of every visible piece of text on the page: the computed text colour
+ * against the effective background (the element's and its ancestors' background colours
+ * composited down to the first opaque one, over white), opacity included. 4.5:1, or 3:1 for
+ * large text (24 px, or 18.66 px bold). Disabled controls are exempt (WCAG 1.4.3).
+ */
+async function contrastFailures(page: Page): Promise<string[]> {
+  // tsx keeps function names with a __name helper that the page does not have.
+  await page.evaluate('window.__name ??= (f) => f');
+  return page.evaluate(() => {
+    type Rgba = [number, number, number, number];
+    const parse = (c: string): Rgba | null => {
+      const m = /^rgba?\(([\d.]+)[ ,]+([\d.]+)[ ,]+([\d.]+)(?:[ ,/]+([\d.]+)(%?))?\)$/.exec(c.trim());
+      if (!m) return null;
+      const a = m[4] === undefined ? 1 : Number(m[4]) / (m[5] ? 100 : 1);
+      return [Number(m[1]), Number(m[2]), Number(m[3]), a];
+    };
+    const over = (top: Rgba, under: Rgba): Rgba => {
+      const a = top[3] + under[3] * (1 - top[3]);
+      if (a === 0) return [0, 0, 0, 0];
+      const ch = (i: number) => (top[i]! * top[3] + under[i]! * under[3] * (1 - top[3])) / a;
+      return [ch(0), ch(1), ch(2), a];
+    };
+    const luminance = ([r, g, b]: Rgba) => {
+      const lin = (v: number) => ((v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
+      return 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b);
+    };
+    const background = (el: Element): Rgba | string => {
+      const layers: Rgba[] = [];
+      for (let e: Element | null = el; e; e = e.parentElement) {
+        const bg = getComputedStyle(e).backgroundColor;
+        const c = parse(bg);
+        if (!c) return `unparsed background ${bg}`;
+        if (c[3] > 0) layers.push(c);
+        if (c[3] >= 1) break;
+      }
+      return layers.reduceRight<Rgba>((acc, layer) => over(layer, acc), [255, 255, 255, 1]);
+    };
+    const opacity = (el: Element) => {
+      let o = 1;
+      for (let e: Element | null = el; e; e = e.parentElement) o *= Number(getComputedStyle(e).opacity);
+      return o;
+    };
+    const failures: string[] = [];
+    const seen = new Set<Element>();
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    const candidates: Element[] = [...document.querySelectorAll('input:not([type=range]):not([type=checkbox]):not([type=radio]), select, textarea')];
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      if ((n.textContent ?? '').trim() && n.parentElement) candidates.push(n.parentElement);
+    }
+    for (const el of candidates) {
+      if (seen.has(el)) continue;
+      seen.add(el);
+      const style = getComputedStyle(el);
+      const box = el.getBoundingClientRect();
+      if (box.width <= 1 || box.height <= 1 || style.visibility !== 'visible' || el.closest('[aria-hidden="true"], .sr-only, svg, canvas')) continue;
+      if (el.closest(':disabled, [aria-disabled="true"]')) continue;
+      if (el.closest('dialog:not([open])')) continue;
+      const bg = background(el);
+      const fgRaw = parse(style.color);
+      if (typeof bg === 'string' || !fgRaw) {
+        failures.push(`${el.tagName}: ${typeof bg === 'string' ? bg : `unparsed colour ${style.color}`}`);
+        continue;
+      }
+      const fg = over([fgRaw[0], fgRaw[1], fgRaw[2], fgRaw[3] * opacity(el)], bg);
+      const [l1, l2] = [luminance(fg), luminance(bg)].sort((a, b) => b - a) as [number, number];
+      const ratio = (l1 + 0.05) / (l2 + 0.05);
+      const size = parseFloat(style.fontSize);
+      const large = size >= 24 || (size >= 18.66 && Number(style.fontWeight) >= 700);
+      if (ratio < (large ? 3 : 4.5)) {
+        const text = (el instanceof HTMLInputElement || el instanceof HTMLTextAreaElement ? el.value || el.placeholder : el.textContent ?? '').trim().slice(0, 40);
+        failures.push(`${el.tagName}.${el.className} "${text}": ${ratio.toFixed(2)} (${style.color} on rgb(${bg.slice(0, 3).map(Math.round).join(', ')}))`);
+      }
+    }
+    return failures;
+  });
+}
+
+async function assertContrast(page: Page, screen: string): Promise<void> {
+  const failures = await contrastFailures(page);
+  assert.deepEqual(failures, [], `${screen}: text below WCAG AA contrast`);
+}
+
 describe('web app in Chromium', () => {
   let t: TestDb;
   let app: TestApp;
   let scorer: Scorer;
+  let quality: QualityFixture;
   let context: BrowserContext;
   let profile: string;
   let admin: ReturnType<typeof client>;
@@ -46,8 +131,13 @@ describe('web app in Chromium', () => {
     await page.goto(app.url);
     await page.getByLabel('Email').waitFor();
     if (!existsSync(`${shots}/signin.png`)) await page.screenshot({ path: `${shots}/signin.png` });
-    await page.getByLabel('Email').fill(email);
-    await page.getByLabel('Password').fill(password);
+    await assertContrast(page, 'sign-in');
+    // By keyboard alone: the form opens with the e-mail field focused, Tab moves on, Enter signs in.
+    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('name')), 'email');
+    await page.keyboard.type(email);
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('name')), 'password');
+    await page.keyboard.type(password);
     await page.keyboard.press('Enter');
     await page.getByRole('navigation', { name: 'Main' }).waitFor();
     return page;
@@ -76,7 +166,9 @@ describe('web app in Chromium', () => {
       assert.equal((await admin.post('/v1/workflows', spec)).status, 201);
     }
     await addReviewer(t.db, { email: 'rita@test', name: 'Rita Reviewer', role: 'reviewer', workflows: ['triage', 'blind'], password });
-    await addReviewer(t.db, { email: 'lee@test', name: 'Lee Lead', role: 'lead', workflows: ['triage', 'blind', 'untrusted', 'learn'], password });
+    // Three reviewers voting on every item, with gold, audits, segments, shown then blind: the quality panel's data.
+    quality = await seedQualityDemo(app.url, t.db);
+    await addReviewer(t.db, { email: 'lee@test', name: 'Lee Lead', role: 'lead', workflows: ['triage', 'blind', 'untrusted', 'learn', demoName], password });
 
     // A built-in model with two versions, for the learning curve and the reliability diagram.
     const wf = await app.engine.workflows.get(t.db, 'learn');
@@ -102,6 +194,7 @@ describe('web app in Chromium', () => {
     await context?.close();
     await app?.close();
     await scorer?.close();
+    await quality?.close();
     await t?.drop();
     if (profile && existsSync(profile)) rmSync(profile, { recursive: true, force: true });
   });
@@ -123,7 +216,25 @@ describe('web app in Chromium', () => {
     const second = await submit('triage', 'Please refund the double invoice', { metadata: { segment: 'standard' } });
     const page = await signIn('rita@test');
     await page.screenshot({ path: `${shots}/queues.png` });
-    await page.getByRole('button', { name: /triage/ }).first().click();
+    await assertContrast(page, 'queues');
+    // The check can fail: light grey on white is caught; large text is held to the lower bar (3:1).
+    await page.evaluate(() => {
+      for (const [id, color, size] of [['pale', '#999', '15px'], ['big', '#888', '30px']] as const) {
+        const p = document.createElement('p');
+        p.id = id;
+        p.textContent = id;
+        Object.assign(p.style, { color, fontSize: size, background: '#fff' });
+        document.body.append(p);
+      }
+    });
+    const caught = await contrastFailures(page);
+    assert.equal(caught.length, 1, caught.join('; '));
+    assert.match(caught[0]!, /"pale": 2\.85/);
+    await page.evaluate(() => document.querySelectorAll('#pale, #big').forEach((e) => e.remove()));
+    // Keyboard alone: Tab to the triage queue, Enter opens its first task.
+    for (let i = 0; i < 30 && !/^triage/.test(await page.evaluate(() => document.activeElement?.textContent ?? '')); i++) await page.keyboard.press('Tab');
+    assert.match(await page.evaluate(() => document.activeElement?.textContent ?? ''), /^triage/);
+    await page.keyboard.press('Enter');
     const card = page.locator('[data-item-id]');
     await card.waitFor();
     assert.equal(await card.getAttribute('data-item-id'), first);
@@ -135,8 +246,10 @@ describe('web app in Chromium', () => {
     await page.keyboard.press('?');
     await page.getByRole('dialog').waitFor();
     await page.screenshot({ path: `${shots}/keys.png` });
+    await assertContrast(page, 'keys');
     await page.keyboard.press('Escape');
     await page.screenshot({ path: `${shots}/workspace.png` });
+    await assertContrast(page, 'workspace');
     await page.waitForTimeout(400); // the next task is claimed ahead meanwhile
 
     await page.keyboard.press('2'); // labels are in order of the machine's belief: 1 billing, 2 bug
@@ -155,10 +268,22 @@ describe('web app in Chromium', () => {
         }).observe(document.body, { subtree: true, childList: true, attributes: true });
       });
     }, second);
+    // Layout shift across submit → next task, counting every shift (even those right after the key press).
+    await page.evaluate(() => {
+      const w = window as unknown as { shifted: number };
+      w.shifted = 0;
+      new PerformanceObserver((list) => {
+        for (const e of list.getEntries()) w.shifted += (e as PerformanceEntry & { value: number }).value;
+      }).observe({ type: 'layout-shift' });
+    });
     await page.keyboard.press('Enter');
     const elapsed = await page.evaluate(() => (window as unknown as { shown: Promise<number> }).shown);
     assert.ok(elapsed < 150, `the next task took ${elapsed.toFixed(0)} ms to show`);
     await page.getByText(/Saved: bug/).waitFor();
+    await page.waitForTimeout(300);
+    const shifted = await page.evaluate(() => (window as unknown as { shifted: number }).shifted);
+    assert.ok(shifted < 0.01, `the layout shifted by ${shifted.toFixed(4)} when the next task loaded`);
+    await assertContrast(page, 'workspace after an answer');
 
     const trail = await eventually(async () => {
       const r = await admin.get(`/v1/items/${first}`);
@@ -172,6 +297,7 @@ describe('web app in Chromium', () => {
     await page.goto(`${app.url}/items/${first}`);
     await page.getByTestId('decisions').getByText(/bug/).waitFor();
     assert.match(await page.getByTestId('audit-trail').innerText(), /decision\.made/);
+    await assertContrast(page, 'item trail');
     await page.close();
   });
 
@@ -185,18 +311,41 @@ describe('web app in Chromium', () => {
     const body = await page.locator('body').innerText();
     assert.ok(!body.includes('62 %'), 'no confidence is shown');
     assert.equal(await page.locator('[data-testid="item-text"] mark').count(), 0, 'no evidence is marked');
-    await page.keyboard.press('1');
+    // Nor can the reviewer read it from the API while the task is theirs: the item, its decision, item search.
+    const asReviewer = (path: string) =>
+      page.evaluate(async (p) => {
+        const r = await fetch(p, { headers: { authorization: `Bearer ${sessionStorage.getItem('tandem.session')}` } });
+        return r.json() as Promise<Record<string, unknown>>;
+      }, path);
+    const during = await asReviewer(`/v1/items/${id}`);
+    assert.equal(during.prediction, null);
+    assert.equal(during.suggestionHidden, true);
+    assert.equal((during.route as { label: unknown }).label, null);
+    assert.equal((during.route as { confidence: unknown }).confidence, null);
+    assert.ok(!JSON.stringify(during).includes('0.62'), 'no confidence anywhere in the item view');
+    assert.ok(!JSON.stringify(during).includes('"billing"'), 'no suggested label anywhere in the item view');
+    assert.ok(!JSON.stringify(await asReviewer(`/v1/items?workflow=blind`)).includes('0.62'));
+    // A lead still sees it.
+    const lee = client(app.url, (await client(app.url).post('/v1/sessions', { email: 'lee@test', password })).body.token);
+    const leads = await lee.get(`/v1/items/${id}`);
+    assert.equal(leads.body.prediction.label, 'billing');
+    assert.equal(leads.body.suggestionHidden, false);
+
+    await page.keyboard.press('2'); // blind: labels in the workflow's order, so 2 is bug
     await page.keyboard.press('Enter');
-    await page.getByText(/Saved:/).waitFor().catch(async (err) => {
-      await page.screenshot({ path: '/tmp/blind-fail.png' });
-      console.log('DEBUG', await page.locator('.task').innerText());
-      throw err;
-    });
+    // Once answered, the suggestion shows beside the answer.
+    const reveal = page.getByTestId('blind-reveal');
+    await reveal.waitFor();
+    assert.match(await reveal.innerText(), /You answered bug; the machine suggested billing \(62 %\)/);
     const r = await eventually(async () => {
       const x = await admin.get(`/v1/items/${id}`);
       return x.body.answers.length > 0 ? x.body : undefined;
     });
     assert.ok(r.answers[0].timeSpentMs >= 0);
+    assert.deepEqual(r.decision.outcome, { type: 'label', label: 'bug' });
+    const afterwards = await asReviewer(`/v1/items/${id}`);
+    assert.equal(afterwards.suggestionHidden, false);
+    assert.equal((afterwards.prediction as { label: string }).label, 'billing');
     await page.close();
   });
 
@@ -216,6 +365,7 @@ describe('web app in Chromium', () => {
     const html = await page.content();
     assert.ok(!html.includes('jane.doe@example.com') && !html.includes('4111 1111 1111 1111'), 'no personal data reaches the page');
     await page.screenshot({ path: `${shots}/untrusted-item.png` });
+    await assertContrast(page, 'untrusted item');
 
     await page.keyboard.press('v');
     await page.getByText(/Revealed/).waitFor();
@@ -262,6 +412,7 @@ describe('web app in Chromium', () => {
     // Only admins save workflow changes; a lead explores.
     assert.equal(await page.getByRole('button', { name: 'Save' }).isDisabled(), true);
     await page.screenshot({ path: `${shots}/settings.png`, fullPage: true });
+    await assertContrast(page, 'settings');
     await page.close();
   });
 
@@ -277,17 +428,55 @@ describe('web app in Chromium', () => {
     }
     assert.match(await page.locator('.tile', { hasText: 'Cost' }).innerText(), /USD/);
     await page.screenshot({ path: `${shots}/dashboard.png`, fullPage: true });
+    await assertContrast(page, 'dashboard');
     await page.getByLabel('Workflow').selectOption('learn');
     await page.getByTestId('chart-learning').locator('canvas').waitFor();
     await page.getByTestId('chart-reliability').locator('canvas').waitFor();
     assert.match(await page.locator('.tile', { hasText: 'Estimated accuracy' }).innerText(), /target 90\.0 %/);
     await page.screenshot({ path: `${shots}/dashboard-model.png`, fullPage: true });
+    // The quality of the people, where there is too little data to say: it says so.
+    await page.getByLabel('Workflow').first().selectOption('triage');
+    await page.getByTestId('quality-agreement').getByText(/not enough data \(n = \d+/).first().waitFor();
+
+    await page.getByLabel('Workflow').first().selectOption(demoName);
+    const agreement = page.getByTestId('quality-agreement');
+    await agreement.getByText(/Fleiss' kappa/).waitFor();
+    await agreement.getByText(/items answered by two or more/).waitFor();
+    const kappaRow = agreement.getByRole('row', { name: /Fleiss' kappa/ });
+    assert.match(await kappaRow.innerText(), /-?\d\.\d\d \(95 % -?\d\.\d\d – -?\d\.\d\d\)/);
+    assert.match(await agreement.getByRole('row', { name: /Percent agreement/ }).innerText(), /\d+\.\d %/);
+    assert.match(await agreement.getByRole('row', { name: /Krippendorff/ }).innerText(), /\d\.\d\d/);
+    assert.ok((await agreement.getByRole('table', { name: "Cohen's kappa per reviewer pair" }).getByRole('row').count()) >= 4, 'three reviewer pairs');
+    const examples = page.getByTestId('disagreements').getByRole('link');
+    assert.ok((await examples.count()) >= 1, 'the most-disagreed labels link to example items');
+    assert.match((await examples.first().getAttribute('href')) ?? '', /^\/items\/[0-9a-f-]{36}$/);
+    const bias = page.getByTestId('quality-bias');
+    await bias.getByRole('table', { name: 'Bias audit by segment' }).waitFor();
+    assert.match(await bias.innerText(), /Automation rate[\s\S]*(reference|not enough data)/);
+    await page.getByTestId('quality-bias').getByLabel('Attribute').selectOption('channel');
+    await bias.getByRole('table', { name: 'Bias audit by channel' }).waitFor();
+    assert.match(await page.getByTestId('quality-automation-bias').innerText(), /answers given blind, \d+ with the suggestion shown[\s\S]*(Shown − blind|not enough data \(n = )/);
+    await page.getByTestId('quality').screenshot({ path: `${shots}/quality.png` });
+    await assertContrast(page, 'dashboard quality panel');
+
     await page.getByRole('link', { name: 'People' }).click();
     await page.getByRole('cell', { name: /Rita Reviewer/ }).waitFor();
+    const accuracy = page.getByTestId('reviewer-accuracy');
+    await accuracy.getByLabel('Workflow').selectOption(demoName);
+    await accuracy.getByRole('table').waitFor();
+    const rows = accuracy.getByRole('table').getByRole('row');
+    assert.equal(await rows.count(), 4, 'three reviewers, with gold and estimated accuracy');
+    const firstRow = await rows.nth(1).innerText();
+    assert.match(firstRow, /(qualified|live|training|qualification)/);
+    // Two gold answers each in training: too few for a rate, and the page says so.
+    assert.match(firstRow, /(\d+\.\d %|not enough data \(n = \d+, needs \d+\)) of \d+/, 'gold accuracy');
+    assert.match(firstRow, /\d+\.\d % from \d+ answers/, 'Dawid–Skene estimate');
     await page.screenshot({ path: `${shots}/people.png` });
+    await assertContrast(page, 'people');
     await page.getByRole('link', { name: 'Items' }).click();
     await page.getByRole('table').getByRole('link').first().waitFor();
     await page.screenshot({ path: `${shots}/items.png` });
+    await assertContrast(page, 'items');
     await page.close();
   });
 
@@ -300,6 +489,7 @@ describe('web app in Chromium', () => {
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 0, `the page is ${overflow} px wider than the screen: ${wide.join(', ')}`);
     await page.screenshot({ path: `${shots}/workspace-phone.png`, fullPage: true });
+    await assertContrast(page, 'workspace on a phone');
     await page.keyboard.press('s');
     await page.close();
     assert.deepEqual(dialogs, []);

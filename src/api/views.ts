@@ -67,6 +67,7 @@ export function itemView(h: ItemHistory) {
     input: itemInputView(h.item),
     prediction: h.prediction,
     route: h.route,
+    suggestionHidden: h.suggestionHidden,
     decision: latest ? decisionView(latest) : null,
     tasks: h.tasks.map(taskView),
     answers: h.answers.map(answerView),

@@ -5,6 +5,7 @@ import { latestDecision, listDecisions, type DecisionRow } from '../store/decisi
 import { listItemEvents, type EventRow } from '../store/events.ts';
 import { getItem, type ItemRow } from '../store/items.ts';
 import { listItemTasks, type TaskRow } from '../store/tasks.ts';
+import { suggestionHidden, withoutSuggestion } from './blind.ts';
 import type { Engine } from './engine.ts';
 import { notFound } from './errors.ts';
 import { isLead, mayAccess, type Principal } from './principals.ts';
@@ -17,6 +18,8 @@ export interface ItemHistory {
   answers: AnswerRow[];
   decisions: DecisionRow[];
   events: EventRow[];
+  /** Blind mode: the machine's suggestion was left out for this caller (see blind.ts). */
+  suggestionHidden: boolean;
 }
 
 export async function readItem(engine: Engine, principal: Principal, id: string): Promise<ItemRow> {
@@ -34,8 +37,11 @@ export async function itemHistory(engine: Engine, principal: Principal, id: stri
     listDecisions(engine.db, id),
     listItemEvents(engine.db, id),
   ]);
-  const history = { item, prediction: item.prediction as Prediction | null, route: item.route as Route, tasks, answers, decisions, events };
-  return isLead(principal) ? history : withoutGold(history);
+  const history = { item, prediction: item.prediction as Prediction | null, route: item.route as Route, tasks, answers, decisions, events, suggestionHidden: false };
+  if (isLead(principal)) return history;
+  const wf = await engine.workflows.get(engine.db, item.workflow);
+  const blind = wf.spec.blindMode && principal.kind === 'person' && suggestionHidden(history, principal.reviewer.id);
+  return withoutGold(blind ? withoutSuggestion(history) : history);
 }
 
 /** Gold is unannounced: to anyone but a lead, gold tasks read as review work and their scores are not there. */

@@ -22,6 +22,8 @@ export interface ItemHit {
   route: string;
   decision: unknown;
   decision_source: string | null;
+  /** The item has open or leased tasks. */
+  open_work: boolean;
   created_at: Date;
 }
 
@@ -33,7 +35,8 @@ export async function searchItems(db: Queryable, s: ItemSearch): Promise<ItemHit
   const like = s.q !== null && id === null ? `%${s.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
   return db.query<ItemHit>(
     `SELECT i.id::text AS id, i.workflow, left(i.text, 300) AS text, i.status, i.route->>'route' AS route,
-            d.outcome AS decision, d.source AS decision_source, i.created_at
+            d.outcome AS decision, d.source AS decision_source,
+            EXISTS (SELECT 1 FROM tasks t WHERE t.item_id = i.id AND t.status IN ('open', 'leased')) AS open_work, i.created_at
      FROM items i
      LEFT JOIN LATERAL (SELECT outcome, source FROM decisions WHERE item_id = i.id ORDER BY version DESC LIMIT 1) d ON true
      WHERE ($1::text[] IS NULL OR i.workflow = ANY($1::text[]))

@@ -4,6 +4,7 @@ import { useEffect, useMemo, useState } from 'react';
 import { get, message, query } from './api.ts';
 import { Chart, type Line } from './Chart.tsx';
 import { pct } from './ItemView.tsx';
+import { QualityPanel } from './Quality.tsx';
 import type { Workflow } from './types.ts';
 
 interface Bucket {
@@ -70,6 +71,7 @@ export function Dashboard() {
   const [range, setRange] = useState(1);
   const [data, setData] = useState<DashboardData | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [period, setPeriod] = useState<{ from: string; to: string } | null>(null);
 
   useEffect(() => {
     get<{ workflows: Workflow[] }>('/v1/workflows')
@@ -85,6 +87,7 @@ export function Dashboard() {
     const [, span, bucket] = ranges[range]!;
     const to = new Date();
     const from = new Date(to.getTime() - span * 1000);
+    setPeriod({ from: from.toISOString(), to: to.toISOString() });
     let stale = false;
     const load = () =>
       get<DashboardData>(`/v1/workflows/${encodeURIComponent(name)}/dashboard${query({ from: from.toISOString(), to: new Date().toISOString(), bucket })}`)
@@ -190,6 +193,14 @@ export function Dashboard() {
               <p className="muted chart-empty">No held-out examples yet for a reliability diagram.</p>
             )}
           </div>
+          {period && (
+            <QualityPanel
+              workflow={name}
+              attributes={(workflows.find((w) => w.name === name)?.auditableAttributes as string[] | undefined) ?? []}
+              from={period.from}
+              to={period.to}
+            />
+          )}
         </>
       )}
     </div>

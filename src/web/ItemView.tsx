@@ -16,12 +16,14 @@ function show(v: unknown): string {
   return typeof v === 'string' ? v : JSON.stringify(v);
 }
 
-export function Fields({ title, values }: { title: string; values: Record<string, unknown> }) {
+/** With `always`, an empty set still takes its place (says "none"), so the layout does not move between items. */
+export function Fields({ title, values, always = false }: { title: string; values: Record<string, unknown>; always?: boolean }) {
   const entries = Object.entries(values);
-  if (entries.length === 0) return null;
+  if (entries.length === 0 && !always) return null;
   return (
     <section className="fields" aria-label={title}>
       <h3>{title}</h3>
+      {entries.length === 0 && <p className="muted small none">none</p>}
       <dl>
         {entries.map(([k, v]) => (
           <div key={k}>

@@ -22,6 +22,7 @@ interface Trail {
   status: string;
   input: { text: string | null; fields: Record<string, unknown>; metadata: Record<string, unknown>; masked: boolean };
   prediction: Prediction | null;
+  suggestionHidden?: boolean;
   route: Route;
   decision: { version: number; source: string; outcome: unknown; actor: string; reason: string } | null;
   tasks: Array<{ id: string; kind: string; queue: string; status: string; dueAt: string; createdAt: string }>;
@@ -162,7 +163,7 @@ function ItemTrail({ me, id }: { me: Me; id: string }) {
           <Fields title="Customer context" values={input.metadata} />
         </div>
         <p>
-          Machine: {trail.prediction?.label ? `${trail.prediction.label} (${pct(trail.prediction.confidence)})` : (trail.prediction?.error ?? 'no prediction')} · route{' '}
+          Machine: {trail.suggestionHidden ? 'hidden until you answer (blind mode)' : trail.prediction?.label ? `${trail.prediction.label} (${pct(trail.prediction.confidence)})` : (trail.prediction?.error ?? 'no prediction')} · route{' '}
           <strong>{trail.route.route}</strong>
           {trail.route.audit ? ' (audited)' : ''}
         </p>

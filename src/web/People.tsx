@@ -2,6 +2,8 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { get, message, post, type Me } from './api.ts';
 import { pct } from './ItemView.tsx';
+import { Stat, type Interval, type Measured } from './Quality.tsx';
+import type { Workflow } from './types.ts';
 
 interface Person {
   id: string;
@@ -59,6 +61,7 @@ export function People({ me }: { me: Me }) {
           </tbody>
         </table>
       )}
+      <Accuracy />
       {me.role === 'admin' && <AddPerson onAdded={() => void load()} />}
     </div>
   );
@@ -98,5 +101,87 @@ function AddPerson({ onAdded }: { onAdded: () => void }) {
       <button type="submit" className="primary">Add</button>
       <p role="status">{result}</p>
     </form>
+  );
+}
+
+interface ReviewerAccuracy {
+  gold: Array<{ reviewer: { id: string; email: string }; stage: string | null; answered: number; accuracy: Measured<Interval & { n: number }>; liveAccuracy: Measured<Interval & { n: number }> }>;
+  dawidSkene: Measured<{ reviewers: Array<{ reviewer: { id: string; email: string }; accuracy: number; answers: number }> }>;
+}
+
+/** Per reviewer on one workflow: accuracy on gold, and estimated from overlapping answers (Dawid–Skene). */
+function Accuracy() {
+  const [workflows, setWorkflows] = useState<string[]>([]);
+  const [name, setName] = useState('');
+  const [data, setData] = useState<ReviewerAccuracy | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    get<{ workflows: Workflow[] }>('/v1/workflows')
+      .then((r) => {
+        setWorkflows(r.workflows.map((w) => w.name));
+        setName((n) => n || r.workflows[0]?.name || '');
+      })
+      .catch((e) => setError(message(e)));
+  }, []);
+  useEffect(() => {
+    if (!name) return;
+    let stale = false;
+    setData(null);
+    get<ReviewerAccuracy>(`/v1/workflows/${encodeURIComponent(name)}/quality/reviewers`)
+      .then((d) => !stale && (setData(d), setError(null)))
+      .catch((e) => !stale && setError(message(e)));
+    return () => {
+      stale = true;
+    };
+  }, [name]);
+  const ds = data?.dawidSkene;
+  const byId = new Map<string, { email: string; gold?: ReviewerAccuracy['gold'][number]; ds?: { accuracy: number; answers: number } }>();
+  for (const g of data?.gold ?? []) byId.set(g.reviewer.id, { email: g.reviewer.email, gold: g });
+  if (ds?.kind === 'ok') for (const r of ds.reviewers) byId.set(r.reviewer.id, { ...(byId.get(r.reviewer.id) ?? { email: r.reviewer.email }), ds: r });
+  const rows = [...byId.values()].sort((a, b) => a.email.localeCompare(b.email));
+  return (
+    <section className="accuracy" aria-labelledby="accuracy-title" data-testid="reviewer-accuracy">
+      <div className="toolbar">
+        <h2 id="accuracy-title">Accuracy</h2>
+        <label>
+          Workflow{' '}
+          <select value={name} onChange={(e) => setName(e.target.value)}>
+            {workflows.map((w) => <option key={w}>{w}</option>)}
+          </select>
+        </label>
+      </div>
+      <p className="muted">
+        Gold: answers on items with a known right answer (all stages; live gold is mixed into queues unannounced). Estimated: each
+        reviewer&apos;s accuracy from overlapping answers, without gold (Dawid–Skene).
+        {ds && ds.kind !== 'ok' && <span className="insufficient"> Estimate: {ds.message}.</span>}
+      </p>
+      {error && <p className="notice error" role="alert">{error}</p>}
+      {data && (rows.length === 0 ? (
+        <p className="muted">No gold answers and no overlapping answers yet.</p>
+      ) : (
+        <table className="list">
+          <thead>
+            <tr>
+              <th scope="col">Reviewer</th>
+              <th scope="col">Stage</th>
+              <th scope="col">Gold accuracy</th>
+              <th scope="col">Live gold</th>
+              <th scope="col">Estimated accuracy</th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((r) => (
+              <tr key={r.email}>
+                <td>{r.email}</td>
+                <td>{r.gold?.stage ?? '—'}</td>
+                <td>{r.gold ? <><Stat m={r.gold.accuracy} format={(x) => pct(x, 1)} /> <span className="muted small">of {r.gold.answered}</span></> : '—'}</td>
+                <td>{r.gold ? <Stat m={r.gold.liveAccuracy} format={(x) => pct(x, 1)} /> : '—'}</td>
+                <td>{r.ds ? <>{pct(r.ds.accuracy, 1)} <span className="muted small">from {r.ds.answers} answers</span></> : '—'}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ))}
+    </section>
   );
 }

@@ -23,6 +23,18 @@ interface Notice {
   text: string;
 }
 
+/** What happened to the last task; in blind mode, with the suggestion that was hidden until the answer. */
+interface Last {
+  text: string;
+  answer?: string;
+  suggestion?: Suggestion | null;
+}
+
+interface Suggestion {
+  label: string | null;
+  confidence: number | null;
+}
+
 interface Urgent {
   workflow: string;
   taskId: string;
@@ -82,7 +94,7 @@ export function Workspace({ me }: { me: Me }) {
   const [reply, setReply] = useState('');
   const [edited, setEdited] = useState('');
   const [notice, setNotice] = useState<Notice | null>(null);
-  const [last, setLast] = useState<string | null>(null);
+  const [last, setLast] = useState<Last | null>(null);
   const [showKeys, setShowKeys] = useState(false);
   const [revealed, setRevealed] = useState<{ itemId: string; text: string | null } | null>(null);
   const nextRef = useRef<Claim | null>(null);
@@ -225,10 +237,12 @@ export function Workspace({ me }: { me: Me }) {
       void advance();
       setNotice(null);
       const { type: _type, ...body } = outcome;
-      post<{ decision: { outcome: unknown } | null }>(`/v1/tasks/${task.id}/answer`, { assignment: task.assignment, ...body, timeSpentMs })
+      post<{ decision: { outcome: unknown } | null; suggestion?: Suggestion | null }>(`/v1/tasks/${task.id}/answer`, { assignment: task.assignment, ...body, timeSpentMs })
         .then((r) => {
-          const suggestion = item.blind ? ' (blind: the suggestion is in the item’s history)' : '';
-          setLast(`Saved: ${outcomeText(outcome)} on ${item.workflow}${r.decision ? ' — decided' : ''}${suggestion}.`);
+          setLast({
+            text: `Saved: ${outcomeText(outcome)} on ${item.workflow}${r.decision ? ' — decided' : ''}.`,
+            ...(item.blind ? { answer: outcomeText(outcome), suggestion: r.suggestion ?? null } : {}),
+          });
         })
         .catch((err) => setNotice({ kind: 'error', text: `Your answer “${outcomeText(outcome)}” was NOT saved: ${message(err)}` }));
     },
@@ -242,7 +256,7 @@ export function Workspace({ me }: { me: Me }) {
     void advance();
     try {
       await post(`/v1/tasks/${task.id}/escalate`, { assignment: task.assignment, reason: 'escalated from the workspace' });
-      setLast('Escalated to a lead.');
+      setLast({ text: 'Escalated to a lead.' });
     } catch (err) {
       setNotice({ kind: 'error', text: `The escalation was NOT saved: ${message(err)}` });
     }
@@ -253,7 +267,7 @@ export function Workspace({ me }: { me: Me }) {
     if (!cur) return;
     void advance();
     if (!cur.lost) await release(cur.claim);
-    setLast('Skipped: the task went back to its queue.');
+    setLast({ text: 'Skipped: the task went back to its queue.' });
   }, [advance]);
 
   const reveal = useCallback(async () => {
@@ -435,8 +449,8 @@ export function Workspace({ me }: { me: Me }) {
               </p>
             )}
             <div className="cols">
-              <Fields title="Fields" values={item.fields} />
-              <Fields title="Customer context" values={item.metadata} />
+              <Fields title="Fields" values={item.fields} always />
+              <Fields title="Customer context" values={item.metadata} always />
             </div>
             <section className="suggestion" aria-label="Machine suggestion">
               <h3>Machine suggestion</h3>
@@ -525,7 +539,15 @@ export function Workspace({ me }: { me: Me }) {
             </section>
           </article>
         )}
-        <p className="last muted" aria-live="polite">{last ?? '\u00a0'}</p>
+        <p className="last muted" aria-live="polite">
+          {last?.text ?? '\u00a0'}
+          {last?.answer !== undefined && (
+            <span className="blind-reveal" data-testid="blind-reveal">
+              {' '}You answered <strong>{last.answer}</strong>; the machine suggested{' '}
+              {last.suggestion?.label ? <><strong>{last.suggestion.label}</strong> ({pct(last.suggestion.confidence)})</> : 'nothing'}.
+            </span>
+          )}
+        </p>
       </section>
 
       {showKeys && <KeysDialog onClose={() => setShowKeys(false)} lead={lead} />}

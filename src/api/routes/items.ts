@@ -5,7 +5,8 @@ import { awaitDecision, itemHistory, readItem } from '../../engine/items.ts';
 import { parseOutcome } from '../../engine/outcomes.ts';
 import { submitItem } from '../../engine/submit.ts';
 import { inputFor, revealItem } from '../../engine/privacy.ts';
-import { visibleWorkflows } from '../../engine/principals.ts';
+import { isLead, visibleWorkflows } from '../../engine/principals.ts';
+import { hideMachineDecision } from '../../engine/blind.ts';
 import { maskPii } from '../../core/pii.ts';
 import { searchItems } from '../../store/itemSearch.ts';
 import { defineRoute } from '../route.ts';
@@ -102,12 +103,17 @@ export const itemRoutes = [
         route: query.route ?? null, before: query.before ? new Date(query.before) : null, limit: query.limit,
       });
       const people = principal.kind === 'person';
+      const blind = new Set<string>();
+      if (people && !isLead(principal)) {
+        for (const name of new Set(hits.map((h) => h.workflow))) if ((await engine.workflows.get(engine.db, name)).spec.blindMode) blind.add(name);
+      }
+      const hidden = (h: (typeof hits)[number]) => blind.has(h.workflow) && hideMachineDecision(h);
       return {
         status: 200,
         body: {
           items: hits.map((h) => ({
             id: h.id, workflow: h.workflow, text: h.text !== null && people ? maskPii(h.text) : h.text, status: h.status, route: h.route,
-            decision: h.decision, decisionSource: h.decision_source, createdAt: h.created_at.toISOString(),
+            decision: hidden(h) ? null : h.decision, decisionSource: hidden(h) ? null : h.decision_source, createdAt: h.created_at.toISOString(),
           })),
         },
       };
@@ -141,8 +147,10 @@ export const itemRoutes = [
       },
     },
     async handle({ engine, principal, params, query, signal }) {
-      const { item, decision } = await awaitDecision(engine, principal, params.id, query.wait * 1000, signal);
-      return { status: 200, body: { itemId: item.id, status: decision ? 'decided' : 'pending', decision: decision ? decisionView(decision) : null } };
+      const { item, decision: made } = await awaitDecision(engine, principal, params.id, query.wait * 1000, signal);
+      // In blind mode the machine's decision on an item still under audit is its suggestion.
+      const decision = made?.source === 'machine' && !isLead(principal) && (await itemHistory(engine, principal, item.id)).suggestionHidden ? null : made;
+      return { status: 200, body: { itemId: item.id, status: made ? 'decided' : 'pending', decision: decision ? decisionView(decision) : null } };
     },
   }),
   defineRoute({

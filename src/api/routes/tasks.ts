@@ -7,6 +7,8 @@ import { decisionView, taskView } from '../views.ts';
 import { outcomeBody } from './outcomeBody.ts';
 import { inputFor } from '../../engine/privacy.ts';
 import { blindRoute } from '../../engine/blind.ts';
+import { getItem } from '../../store/items.ts';
+import type { Prediction } from '../../core/types.ts';
 
 const idParam = z.object({ id: z.uuid('must be a task id (a UUID)').describe('Task id') });
 // tasks.assignment is a Postgres int: a larger number must be refused here, not overflow in SQL.
@@ -91,7 +93,7 @@ export const taskRoutes = [
     tag: 'tasks',
     summary: 'Answer a task',
     description:
-      'Records the answer for your assignment and settles what it can: a decision, a consensus (or an escalation when reviewers disagree), an audit result. A second answer on the same assignment, or one on a lost lease, is refused with 409.',
+      'Records the answer for your assignment and settles what it can: a decision, a consensus (or an escalation when reviewers disagree), an audit result. In a blind-mode workflow the answer carries `suggestion`, the machine\'s label and confidence, hidden until now. A second answer on the same assignment, or one on a lost lease, is refused with 409.',
     params: idParam,
     body: outcomeBody
       .extend({
@@ -105,12 +107,17 @@ export const taskRoutes = [
     async handle({ engine, principal, params, body }) {
       const { assignment: a, note, timeSpentMs, addLabel, ...outcome } = body;
       const r = await answer(engine, principal, { taskId: params.id, assignment: a, outcome, note, timeSpentMs, addLabel });
+      const wf = await engine.workflows.get(engine.db, r.task.workflow);
+      // Blind mode hid the machine's suggestion until now; once answered, the reviewer sees it beside their answer.
+      const item = wf.spec.blindMode ? await getItem(engine.db, r.task.item_id) : null;
+      const p = item?.prediction as Prediction | null | undefined;
       return {
         status: 200,
         body: {
           task: taskView(r.task), outcome: r.outcome, decision: r.decision ? decisionView(r.decision) : null, escalationTaskId: r.escalationId,
           // In training: the right answer and the guideline note; in the qualification test: progress and the result.
           ...(r.feedback ? { feedback: r.feedback } : {}),
+          ...(item ? { suggestion: p ? { label: p.label, confidence: p.confidence, explanation: p.explanation } : null } : {}),
         },
       };
     },
