@@ -7,7 +7,6 @@ import { importLabels } from '../src/engine/importLabels.ts';
 import { createEngine } from '../src/engine/engine.ts';
 import { retrainDue } from '../src/engine/retrain.ts';
 import { openDb } from '../src/store/db.ts';
-import { listExamples } from '../src/store/examples.ts';
 import { adminKey, client, drivers, freshDb, labelWorkflow, person, startApp, topicWords, type TestApp, type TestDb } from './harness.ts';
 import { startOpenAIStandIn } from './openaiStandIn.ts';
 
@@ -173,7 +172,7 @@ for (const driver of drivers) {
       await admin.put('/v1/workflows/learn', { ...labelWorkflow('learn', { model: { type: 'builtin', minExamples: 40, retrainEvery: 8 }, policy: { threshold: 1 } }), labels: wf.body.labels });
     });
 
-    test('audits teach the model whether they confirm or overturn the machine, each standing for 1 / rate decisions', async () => {
+    test('audits teach the model whether they confirm or overturn the machine', async () => {
       const wf = await admin.get('/v1/workflows/learn');
       const spec = { ...labelWorkflow('learn', { model: { type: 'builtin', minExamples: 40, retrainEvery: 1000 }, policy: { threshold: 0, auditRate: 0.5 } }), labels: wf.body.labels };
       assert.equal((await admin.put('/v1/workflows/learn', spec)).status, 200);
@@ -207,10 +206,6 @@ for (const driver of drivers) {
       assert.equal(confirmed + overturned, audited.length);
       const rows = await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM examples WHERE item_id = ANY($1::uuid[])', [audited]);
       assert.equal(rows[0]!.n, audited.length, 'every audit, confirmed or not, is an example');
-      const weights = (await listExamples(t.db, 'learn')).filter((e) => e.text.endsWith(' audit'));
-      assert.equal(weights.length, audited.length);
-      for (const e of weights) assert.equal(e.weight, 2, 'an audit at rate 0.5 stands for two automatic decisions');
-      assert.ok((await listExamples(t.db, 'learn')).filter((e) => !e.text.endsWith(' audit')).every((e) => e.weight === 1));
       await admin.put('/v1/workflows/learn', { ...spec, policy: { threshold: 1 } });
     });
 

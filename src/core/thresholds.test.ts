@@ -175,9 +175,8 @@ test('a target people alone cannot reach is reported, with the consensus that wo
 
 test('a machine better than people lets a one-reviewer workflow beat the reviewers’ own accuracy', () => {
   const rand = seededRandom(8);
-  // 70 % of items at 99.8 % accuracy, the rest hard. Enough items that the chance variation of
-  // their outcomes (which the promise covers) leaves room above 99 %: expected 99.26 %.
-  const evidence: EvidenceItem[] = Array.from({ length: 10_000 }, () => {
+  // 70 % of items at 99.8 % accuracy, the rest hard.
+  const evidence: EvidenceItem[] = Array.from({ length: 4000 }, () => {
     const easy = rand() < 0.7;
     const c = easy ? 0.998 : 0.5 + 0.3 * rand();
     return { confidence: c, label: 'x', correct: rand() < c };
@@ -319,92 +318,3 @@ test('drift: fewer right answers never look better, and the false-alarm rate is 
   assert.ok(caught >= 90, `${caught} of 100 drops caught`);
 });
 
-
-test('shares are counted on the population when one is given', () => {
-  fc.assert(
-    fc.property(evidenceArb, fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 1, maxLength: 80 }), fc.double({ min: 0.5, max: 1, noNaN: true }), (evidence, population, target) => {
-      const plan = planThresholds(evidence, { target, reviewerAccuracy: 0.98, population });
-      const t = plan.threshold;
-      const toPeople = population.filter((c) => t === null || c < t).length / population.length;
-      assert.ok(Math.abs(plan.humanShare - toPeople) < 1e-12, `${plan.humanShare} vs ${toPeople}`);
-      if (plan.feasible) assert.ok(plan.estimatedAccuracy.lower >= target - 1e-9);
-    }),
-    { numRuns: 200 },
-  );
-});
-
-/**
- * A deployed model more confident than the fold models whose out-of-fold outcomes are the
- * evidence (it learned from more data), both calibrated: judged by confidence, the evidence
- * speaks for the deployed model too, and the population says how much of the traffic it settles.
- */
-test('evidence from weaker models and a population from the deployed one: the promise holds on the traffic and more is automated', () => {
-  const human = 0.98;
-  const target = 0.97;
-  const weaker = (u: number): number => 1 - 0.6 * u ** 2;
-  const deployed = confidenceOf;
-  let held = 0;
-  const runs = 20;
-  for (let r = 0; r < runs; r++) {
-    const rand = seededRandom(500 + r);
-    const evidence: EvidenceItem[] = Array.from({ length: 6000 }, () => {
-      const c = weaker(rand());
-      return { confidence: c, label: 'a', correct: rand() < c };
-    });
-    const population = Array.from({ length: 3000 }, () => deployed(rand()));
-    const plain = planThresholds(evidence, { target, reviewerAccuracy: human });
-    const plan = planThresholds(evidence, { target, reviewerAccuracy: human, population });
-    assert.equal(plan.feasible, true);
-    assert.ok(plan.humanShare < plain.humanShare, `population ${plan.humanShare} vs evidence ${plain.humanShare}`);
-    if (expectedAccuracy(plan.threshold, human) >= target) held++;
-  }
-  assert.ok(held / runs >= 0.9, `expected accuracy met in ${held}/${runs}`);
-});
-
-/**
- * People answer every item below the old threshold; above it only 5 % audits are answered. Given
- * the confidence, whether an outcome is known says nothing about its being right, and each audit
- * weighs 1 / 0.05: the plan must neither over- nor under-promise.
- */
-test('audit samples weighted by their rate stand for the automatic decisions they were drawn from', () => {
-  const human = 0.98;
-  const target = 0.97;
-  let held = 0;
-  let share = 0;
-  const runs = 20;
-  for (let r = 0; r < runs; r++) {
-    const rand = seededRandom(900 + r);
-    const evidence: EvidenceItem[] = [];
-    for (let i = 0; i < 20_000; i++) {
-      const c = confidenceOf(rand());
-      const right = rand() < c;
-      if (c < 0.9) evidence.push({ confidence: c, label: 'a', correct: right });
-      else if (rand() < 0.05) evidence.push({ confidence: c, label: 'a', correct: right, weight: 20 });
-      else evidence.push({ confidence: c, label: 'a', correct: null });
-    }
-    const plan = planThresholds(evidence, { target, reviewerAccuracy: human });
-    assert.equal(plan.feasible, true);
-    share += plan.humanShare;
-    if (expectedAccuracy(plan.threshold, human) >= target) held++;
-  }
-  assert.ok(held / runs >= 0.9, `expected accuracy met in ${held}/${runs}`);
-  // The exact threshold for the target, and the share it sends to people, by bisection.
-  let lo = 0;
-  let hi = 1;
-  for (let i = 0; i < 60; i++) {
-    const mid = (lo + hi) / 2;
-    if (expectedAccuracy(mid, human) >= target) hi = mid;
-    else lo = mid;
-  }
-  const best = 1 - Math.min(1, Math.cbrt((1 - hi) / 0.6));
-  // Some 550 audits vouch for 11,000 automatic decisions, so the bound is wider than if every
-  // outcome were known; the plan still automates most of what hindsight would.
-  assert.ok(share / runs <= best + 0.08, `mean share ${share / runs} vs best ${best}`);
-});
-
-test('weights and populations outside their ranges are refused', () => {
-  assert.throws(() => planThresholds([{ confidence: 0.9, label: 'a', correct: true, weight: 0 }], { target: 0.9 }), RangeError);
-  assert.throws(() => planThresholds([{ confidence: 0.9, label: 'a', correct: true, weight: Infinity }], { target: 0.9 }), RangeError);
-  assert.throws(() => planThresholds([], { target: 0.9, population: [1.5] }), RangeError);
-  assert.throws(() => planThresholds([], { target: 0.9, horizon: 0 }), RangeError);
-});

@@ -5,19 +5,16 @@
 // by the machine, every other item by people, who are right with a known probability. So the
 // accuracy of all final decisions is
 //     share_auto × accuracy_auto + share_human × accuracy_human,
-// and a threshold is acceptable only if that holds at the target with a one-sided lower
-// confidence bound in place of the estimate.
+// and a threshold is acceptable only if that holds at the target with accuracy_auto replaced by
+// a one-sided lower confidence bound. The bound rests on items whose correctness is known
+// (human answers, audits of automatic decisions), with the calibrated confidence of all items
+// above the threshold counted as a few pseudo-observations: calibration speaks where labelled
+// evidence is thin, and the evidence outweighs it as it grows.
 //
-// The global threshold is judged by a stratified estimate (see `globalFamily`): known outcomes
-// say, band by band of confidence, how far calibration is off, and the population (the live
-// traffic) says how many items each threshold automates and at which confidences. Which items
-// get a known outcome depends on confidence — people answer everything below the threshold,
-// audits sample above it — but given the confidence it does not depend on whether the machine
-// was right, so the per-band correction is unbiased; audits carry the weight 1 / rate.
-//
-// Per-label thresholds are judged the older, plainer way, by the known outcomes above each
-// threshold with the calibrated confidences as a few pseudo-observations: known outcomes
-// over-represent low confidences, which makes that estimate err on the safe side.
+// Known outcomes over-represent low confidences (every item below the old threshold was
+// answered; above it only audits were). Accuracy rises with calibrated confidence, so pooling
+// them under a lower threshold estimates its accuracy too low rather than too high: the bias is
+// on the safe side. Above the old threshold only audits count, an unbiased sample.
 import { majorityAccuracy, wilsonInterval, zOneSided, binomialCdf, type Interval } from './estimate.ts';
 
 /** One recent item the thresholds are tuned on. */
@@ -28,11 +25,6 @@ export interface EvidenceItem {
   label: string;
   /** Whether that label was right, when a person answered or audited the item; null if unknown. */
   correct: boolean | null;
-  /**
-   * How many items of the traffic this outcome stands for (default 1): 1 / rate for an audit
-   * sample, so that audits speak for all the automatic decisions they were drawn from.
-   */
-  weight?: number;
 }
 
 export interface PlanOptions {
@@ -50,16 +42,6 @@ export interface PlanOptions {
   perLabel?: boolean;
   /** Most reviewers per item a consensus suggestion may ask for. */
   maxReviewers?: number;
-  /**
-   * Calibrated confidences of the traffic the thresholds will route (recent live items, with or
-   * without a known outcome). Shares are counted on these; by default on the evidence itself.
-   */
-  population?: readonly number[];
-  /**
-   * Decisions the promise is about: the estimate's lower bound also covers the chance variation
-   * of this many outcomes around their expectation. By default the population's size.
-   */
-  horizon?: number;
 }
 
 export const defaultPlanOptions = {
@@ -115,7 +97,6 @@ const none: Stats = { items: 0, known: 0, correct: 0, confSum: 0 };
 
 interface Setting {
   z: number;
-  horizon: number | null;
   prior: number;
   human: number;
   total: number;
@@ -139,25 +120,10 @@ function overall(s: Stats, set: Setting): { auto: Interval | null; all: Interval
 }
 
 interface Candidate {
-  /** Share of the population the machine decides. */
-  autoShare: number;
-  auto: Interval | null;
-  all: Interval;
-  /** Known outcomes the machine's accuracy rests on. */
-  known: number;
+  stats: Stats;
   /** Threshold per label, or the one global threshold under the key ''. */
   thresholds: Map<string, number | null>;
   lower: number;
-}
-
-function candidateOf(stats: Stats, thresholds: Map<string, number | null>, set: Setting): Candidate {
-  const o = overall(stats, set);
-  return { autoShare: set.total > 0 ? stats.items / set.total : 0, auto: o.auto, all: o.all, known: stats.known, thresholds, lower: o.all.lower };
-}
-
-function nothingAutomated(set: Setting): Candidate {
-  const h = set.human;
-  return { autoShare: 0, auto: null, all: { estimate: h, lower: h, upper: h }, known: 0, thresholds: new Map([['', null]]), lower: h };
 }
 
 /**
@@ -201,122 +167,16 @@ function steps(items: readonly EvidenceItem[]): Step[] {
   return out;
 }
 
-/**
- * The global thresholds, each judged by a stratified estimate. Known outcomes are binned by
- * confidence (equal counts per bin); in each bin the calibration error δ = mean(right − confidence)
- * is estimated, shrunk towards 0 (perfect calibration) by `prior` pseudo-observations. An item of
- * the population is then expected to be right with its own confidence plus its bin's δ.
- *
- * Why this and not the accuracy of the known outcomes above each threshold: which items get a
- * known outcome depends on their confidence (people answer everything below the threshold, audits
- * sample above it, held-out examples come from weaker fold models), and so does the population's
- * mix of confidences. Given the confidence, whether an outcome is known does not tell whether the
- * machine was right, so δ per bin is unbiased where the raw accuracy above a threshold is not; and
- * the population's own confidences, not the evidence's, say how many items each threshold
- * automates and how sure the machine is on them.
- *
- * The lower bound covers both the error of the δ estimates and the chance variation of the
- * outcomes of the next `horizon` decisions around their expectation, since a promise of accuracy
- * is about the decisions that will be made, not about their expected value.
- */
-function globalFamily(population: readonly number[], outcomes: readonly EvidenceItem[], set: Setting): Candidate[] {
-  const known = outcomes.filter((e) => e.correct !== null).sort((a, b) => a.confidence - b.confidence);
-  const bins = Math.max(1, Math.min(maxBins, Math.round(known.length / outcomesPerBin)));
-  // upper[b]: highest confidence of bin b (the last bin reaches 1). Equal confidences share a bin.
-  const upper: number[] = [];
-  const knownIn: number[] = [];
-  const delta: number[] = [];
-  const mse: number[] = [];
-  for (let from = 0, b = 0; from < known.length || b === 0; b++) {
-    let to = Math.max(from + 1, Math.floor(((b + 1) * known.length) / bins));
-    while (to < known.length && known[to]!.confidence === known[to - 1]!.confidence) to++;
-    to = Math.min(to, known.length);
-    // Weighted sums: W of the weights, and of weight × (right − confidence), its square, and confidence.
-    let W = 0;
-    let W2 = 0;
-    let sum = 0;
-    let sumSq = 0;
-    let conf = 0;
-    for (let i = from; i < to; i++) {
-      const e = known[i]!;
-      const w = e.weight ?? 1;
-      const r = (e.correct ? 1 : 0) - e.confidence;
-      W += w;
-      W2 += w * w;
-      sum += w * r;
-      sumSq += w * r * r;
-      conf += w * e.confidence;
-    }
-    const m = set.prior;
-    const c = W > 0 ? conf / W : 0.5;
-    // Kish's effective sample size: what the weighted outcomes are worth as plain ones.
-    const nEff = W2 > 0 ? (W * W) / W2 : 0;
-    const weightedVar = W > 0 && nEff > 1 ? ((sumSq - (sum * sum) / W) / W) * (nEff / (nEff - 1)) : 0;
-    // The spread of right − confidence, never taken below what a calibrated model would show.
-    const spread = Math.max(weightedVar, c * (1 - c), 1e-4);
-    upper.push(to >= known.length ? Infinity : known[to - 1]!.confidence);
-    delta.push(W + m > 0 ? sum / (W + m) : 0);
-    // Mean squared error of the shrunk δ: its variance from the outcomes, and the prior's own
-    // uncertainty, that of m outcomes of a calibrated model.
-    mse.push(W + m > 0 ? (W2 * spread + (m * m * c * (1 - c)) / (m + 1)) / ((W + m) * (W + m)) : Infinity);
-    knownIn.push(to - from);
-    from = to;
-  }
-  const B = upper.length;
-  const binOf = (c: number): number => {
-    let lo = 0;
-    let hi = B - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (c <= upper[mid]!) hi = mid;
-      else lo = mid + 1;
-    }
-    return lo;
-  };
-
-  const sorted = [...population].sort((a, b) => b - a);
-  const N = sorted.length;
-  const h = set.human;
-  const inBin = new Float64Array(B);
-  let A = 0;
-  let right = 0;
-  let variance = 0;
-  let between = 0;
-  let resting = 0;
+function globalFamily(items: readonly EvidenceItem[], set: Setting): Candidate[] {
   const fam: Candidate[] = [];
-  for (let i = 0; i < N; ) {
-    const t = sorted[i]!;
-    for (; i < N && sorted[i] === t; i++) {
-      const b = binOf(t);
-      const r = Math.min(1, Math.max(0, t + delta[b]!));
-      // Σ_b (items in b)² · mse_b grows by (2k + 1) · mse_b when bin b gains its (k+1)-th item.
-      between += (2 * inBin[b]! + 1) * mse[b]!;
-      if (inBin[b] === 0) resting += knownIn[b]!;
-      inBin[b]! += 1;
-      A++;
-      right += r;
-      variance += r * (1 - r);
-    }
-    const autoEstimate = right / A;
-    // The machine's accuracy cannot be bounded below 0, however little is known of it.
-    const estimateVar = Math.min(between / (A * A), (autoEstimate / set.z) ** 2);
-    const sdAuto = Math.sqrt(estimateVar);
-    const auto = { estimate: autoEstimate, lower: Math.max(0, autoEstimate - set.z * sdAuto), upper: Math.min(1, autoEstimate + set.z * sdAuto) };
-    const share = A / N;
-    const estimate = share * autoEstimate + (1 - share) * h;
-    const chance = (variance + (N - A) * h * (1 - h)) / (N * (set.horizon ?? N));
-    const sd = Math.sqrt(share * share * estimateVar + chance);
-    const all = { estimate, lower: Math.max(0, estimate - set.z * sd), upper: Math.min(1, estimate + set.z * sd) };
-    fam.push({ autoShare: share, auto, all, known: resting, thresholds: new Map([['', t]]), lower: all.lower });
+  const all = steps(items);
+  for (let j = all.length - 1; j >= 0; j--) {
+    const st = all[j]!;
+    fam.push({ stats: st.stats, thresholds: new Map([['', st.t]]), lower: overall(st.stats, set).all.lower });
   }
-  fam.reverse();
-  fam.push(nothingAutomated(set));
+  fam.push({ stats: none, thresholds: new Map([['', null]]), lower: set.human });
   return fam;
 }
-
-/** Known outcomes per confidence bin of the stratified estimate, and the most bins it uses. */
-const outcomesPerBin = 250;
-const maxBins = 25;
 
 /** Evidence at or above `t` in `st` (highest confidence first), by binary search. */
 function statsAbove(st: readonly Step[], t: number): Stats {
@@ -425,7 +285,8 @@ function perLabelFamily(items: readonly EvidenceItem[], set: Setting): Candidate
   const snapshot = (): Candidate => {
     const thresholds = new Map<string, number | null>();
     pointer.forEach((v, l) => thresholds.set(labels[l]!, hulls[l]!.at[v]!));
-    return s.items > 0 ? candidateOf({ ...s }, thresholds, set) : { ...nothingAutomated(set), thresholds };
+    const stats = { ...s };
+    return { stats, thresholds, lower: stats.items > 0 ? overall(stats, set).all.lower : set.human };
   };
   const fam: Candidate[] = [snapshot()];
   for (let e = 0; e < edges.length; ) {
@@ -450,8 +311,6 @@ function checkOptions(o: PlanOptions): void {
   if (!(o.target > 0 && o.target <= 1)) throw new RangeError(`target must be in (0, 1], got ${o.target}`);
   const r = o.reviewerAccuracy ?? defaultPlanOptions.reviewerAccuracy;
   if (!(r >= 0 && r <= 1)) throw new RangeError(`reviewerAccuracy must be in [0, 1], got ${r}`);
-  if (o.horizon !== undefined && !(o.horizon >= 1 && Number.isFinite(o.horizon))) throw new RangeError(`horizon must be a finite number ≥ 1, got ${o.horizon}`);
-  for (const c of o.population ?? []) if (!(c >= 0 && c <= 1)) throw new RangeError(`population confidence ${c} is outside [0, 1]`);
   const p = o.priorStrength ?? defaultPlanOptions.priorStrength;
   if (!(p >= 0 && Number.isFinite(p))) throw new RangeError(`priorStrength must be a finite number ≥ 0, got ${p}`);
 }
@@ -459,7 +318,6 @@ function checkOptions(o: PlanOptions): void {
 function checkEvidence(items: readonly EvidenceItem[]): void {
   for (const [i, e] of items.entries()) {
     if (!(e.confidence >= 0 && e.confidence <= 1)) throw new RangeError(`evidence ${i} has confidence ${e.confidence} outside [0, 1]`);
-    if (e.weight !== undefined && !(e.weight > 0 && Number.isFinite(e.weight))) throw new RangeError(`evidence ${i} has weight ${e.weight}; a weight is a finite number > 0`);
   }
 }
 
@@ -492,40 +350,39 @@ function planFor(evidence: readonly EvidenceItem[], options: PlanOptions, review
   const human = majorityAccuracy(reviewerAccuracy, reviewers);
   const set: Setting = {
     z: zOneSided(options.confidence ?? defaultPlanOptions.confidence),
-    horizon: options.horizon ?? null,
     prior: options.priorStrength ?? defaultPlanOptions.priorStrength,
     human,
     total: evidence.length,
     target: options.target,
   };
   const known = evidence.reduce((n, e) => n + (e.correct === null ? 0 : 1), 0);
-  const population = options.population ?? evidence.map((e) => e.confidence);
-  const global = pick(population.length > 0 ? globalFamily(population, evidence, set) : [nothingAutomated(set)], set.target);
+  const global = pick(globalFamily(evidence, set), set.target);
   let { chosen, feasible } = global;
   let perLabel = false;
   if (options.perLabel && evidence.length > 0) {
     const pl = pick(perLabelFamily(evidence, set), set.target);
     const better = pl.feasible
-      ? !global.feasible || pl.chosen.autoShare > global.chosen.autoShare + EPS
+      ? !global.feasible || pl.chosen.stats.items > global.chosen.stats.items
       : !global.feasible && pl.chosen.lower > global.chosen.lower + EPS;
     if (better) {
       ({ chosen, feasible } = pl);
       perLabel = true;
     }
   }
-  const humanShare = 1 - chosen.autoShare;
+  const est = overall(chosen.stats, set);
+  const humanShare = evidence.length > 0 ? 1 - chosen.stats.items / evidence.length : 1;
   const labelThresholds: Record<string, number | null> = {};
   if (perLabel) for (const [l, t] of chosen.thresholds) labelThresholds[l] = t;
   const threshold = global.chosen.thresholds.get('') ?? null;
   const who = reviewers > 1 ? `The majority of ${reviewers} people` : 'A person';
 
   let reason: string | null = null;
-  if (population.length === 0) {
+  if (evidence.length === 0) {
     reason = 'There are no recent scored items to judge the model by, so every item goes to people.';
     if (human < set.target - EPS) reason += ` ${who} is right about ${pct(human)} of the time, short of the ${pct(set.target)} target.`;
   } else if (!feasible) {
-    reason = `${who} is right about ${pct(human)} of the time and the model cannot make up the difference: the accuracy that can be promised is at best ${pct(chosen.all.lower)}, short of the ${pct(set.target)} target.`;
-  } else if (chosen.autoShare === 0) {
+    reason = `${who} is right about ${pct(human)} of the time and the model cannot make up the difference: the accuracy that can be promised is at best ${pct(est.all.lower)}, short of the ${pct(set.target)} target.`;
+  } else if (chosen.stats.items === 0) {
     reason = `The model cannot yet be shown to be accurate enough for the ${pct(set.target)} target (${known} of ${evidence.length} recent items have a known outcome), so every item goes to people.`;
   }
   return {
@@ -538,8 +395,8 @@ function planFor(evidence: readonly EvidenceItem[], options: PlanOptions, review
     humanWork: humanShare * reviewers,
     reviewers,
     humanAccuracy: human,
-    autoAccuracy: chosen.auto ? { ...chosen.auto, known: chosen.known } : null,
-    estimatedAccuracy: chosen.all,
+    autoAccuracy: est.auto ? { ...est.auto, known: chosen.stats.known } : null,
+    estimatedAccuracy: est.all,
     evidence: { items: evidence.length, known },
     consensus: null,
   };

@@ -138,6 +138,6 @@ async function currentAccuracy(engine: Engine, wf: CompiledWorkflow): Promise<Da
 
 export async function thresholdPreview(engine: Engine, wf: CompiledWorkflow, threshold: number): Promise<ThresholdPreview> {
   if (wf.spec.model.type === 'none') return previewThreshold([], { threshold, reviewerAccuracy: wf.spec.reviewerAccuracy });
-  const { evidence } = await gatherEvidence(engine, wf);
+  const { evidence } = await gatherEvidence(engine.db, wf);
   return previewThreshold(evidence, { threshold, reviewerAccuracy: wf.spec.reviewerAccuracy });
 }

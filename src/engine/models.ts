@@ -17,18 +17,8 @@ interface Loaded {
 
 export interface ModelRegistry {
   predict(db: Queryable, wf: CompiledWorkflow, req: ScoringRequest): Promise<Prediction | null>;
-  /**
-   * The newest built-in version's confidence on each input, or null when the workflow has no
-   * trained built-in model: how that version would see traffic it has not scored yet.
-   */
-  rescore(db: Queryable, workflow: string, inputs: ReadonlyArray<Pick<ScoringRequest, 'text' | 'fields'>>): Promise<{ version: number; confidences: number[] } | null>;
   /** Forget the cached version so the next prediction checks the database (after training here). */
   invalidate(workflow: string): void;
-}
-
-/** What the built-in model reads of an item: its text and its string fields. */
-function scoringText(req: Pick<ScoringRequest, 'text' | 'fields'>): string {
-  return [req.text ?? '', ...Object.values(req.fields).filter((v): v is string => typeof v === 'string')].join(' ').trim();
 }
 
 export function createModelRegistry(refreshMs = 1000): ModelRegistry {
@@ -72,13 +62,9 @@ export function createModelRegistry(refreshMs = 1000): ModelRegistry {
       if (!current) {
         return { labels: {}, label: null, confidence: null, explanation: [], model, error: `no model trained yet: it trains once ${spec.minExamples} labelled examples exist` };
       }
-      const p = predictBuiltin(current.model, scoringText(req));
+      const text = [req.text ?? '', ...Object.values(req.fields).filter((v): v is string => typeof v === 'string')].join(' ').trim();
+      const p = predictBuiltin(current.model, text);
       return { labels: p.labels, label: p.label, confidence: p.confidence, explanation: p.evidence, model: `${model}@v${current.version}`, coverage: p.coverage };
-    },
-    async rescore(db, workflow, inputs) {
-      const current = await loaded(db, workflow);
-      if (!current) return null;
-      return { version: current.version, confidences: inputs.map((i) => predictBuiltin(current.model, scoringText(i), { explain: false }).confidence) };
     },
     invalidate(workflow) {
       cache.delete(workflow);

@@ -43,7 +43,7 @@ export async function retrainWorkflow(engine: Engine, workflow: string, force: b
     const labelsSeen = new Set(examples.map((e) => e.label));
     if (labelsSeen.size < 2) return { workflow, trained: false, reason: 'the labelled examples name fewer than two labels' };
     const newest = examples.reduce((m, e) => (BigInt(e.id) > BigInt(m) ? e.id : m), '0');
-    const trained = await trainInWorker(examples.map((e) => ({ text: e.text, label: e.label, weight: e.weight })));
+    const trained = await trainInWorker(examples.map((e) => ({ text: e.text, label: e.label })));
     const version = await engine.db.transaction(async (tx) => {
       const v = await insertModelVersion(tx, {
         workflow,

@@ -9,77 +9,38 @@ import type { Queryable } from '../store/db.ts';
 import { countHumanDecisionsSince } from '../store/decisions.ts';
 import { insertEvents } from '../store/events.ts';
 import { getHeldOutOutcomes, latestModelVersion } from '../store/modelVersions.ts';
-import { auditOutcomesSince, insertTuning, latestTuning, recentConfidences, recentInputs, recentScoredOutcomes, type TuningRow } from '../store/tunings.ts';
+import { auditOutcomesSince, insertTuning, latestTuning, recentScoredOutcomes, type TuningRow } from '../store/tunings.ts';
 import type { Engine } from './engine.ts';
 import type { CompiledWorkflow } from './workflows.ts';
 
 /** Live items a plan looks back on: enough for tight intervals, recent enough to follow drift. */
 const evidenceWindow = 5000;
-/** Live items that describe the traffic well enough to count shares on; below it, the evidence does. */
-const populationMin = 300;
-/** Newest items a built-in model scores afresh to see the traffic as it would. */
-const rescoreWindow = 2000;
-/** Decisions a plan's promise covers, chance variation included (see planThresholds). */
-const promiseHorizon = evidenceWindow;
 /** Known outcomes since the last plan that call for a new one. */
 const replanAfter = 50;
 /** A threshold no confidence reaches: the machine decides nothing. */
 const never = 1.01;
 
 /** Which model's predictions count as evidence for the current plan. */
-async function currentModel(db: Queryable, wf: CompiledWorkflow): Promise<{ name: string; family: string; version: number | null }> {
+async function currentModel(db: Queryable, wf: CompiledWorkflow): Promise<{ name: string; version: number | null }> {
   const m = wf.spec.model;
   if (m.type === 'builtin') {
     const v = await latestModelVersion(db, wf.spec.name);
-    const family = `builtin:${wf.spec.name}`;
-    return { name: v ? `${family}@v${v.version}` : family, family, version: v?.version ?? null };
+    return { name: v ? `builtin:${wf.spec.name}@v${v.version}` : `builtin:${wf.spec.name}`, version: v?.version ?? null };
   }
-  const name = m.type === 'http' ? `http:${m.url}` : m.type === 'openai' ? `openai:${m.model}` : 'none';
-  return { name, family: name, version: null };
+  if (m.type === 'http') return { name: `http:${m.url}`, version: null };
+  if (m.type === 'openai') return { name: `openai:${m.model}`, version: null };
+  return { name: 'none', version: null };
 }
 
-export interface Evidence {
-  evidence: EvidenceItem[];
-  /** Confidences of the live traffic to count shares on; null: count them on the evidence. */
-  population: number[] | null;
-  modelVersion: number | null;
-}
-
-/**
- * The current model's held-out (out-of-fold) outcomes and live items, and the live traffic's
- * confidences as the current model sees them. A built-in model scores the newest items afresh
- * (a few microseconds each) unless they are labelled examples: a new version is often much
- * surer than the one that routed them, and counting shares on its predecessors' confidences
- * would under-automate after every retraining. An outside model's recorded confidences are used as they are, the current
- * version's when it has scored enough items, else those of recent versions.
- */
-export async function gatherEvidence(engine: Engine, wf: CompiledWorkflow): Promise<Evidence> {
-  const db = engine.db;
+export async function gatherEvidence(db: Queryable, wf: CompiledWorkflow): Promise<{ evidence: EvidenceItem[]; modelVersion: number | null }> {
   const model = await currentModel(db, wf);
   const heldOut = model.version === null ? [] : await getHeldOutOutcomes(db, wf.spec.name, model.version);
   const live = await recentScoredOutcomes(db, wf.spec.name, model.name, evidenceWindow);
   const evidence: EvidenceItem[] = [
-    ...heldOut.map((h) => ({ confidence: h.confidence, label: h.label, correct: h.correct, weight: h.weight ?? 1 })),
+    ...heldOut.map((h) => ({ confidence: h.confidence, label: h.label, correct: h.correct })),
     ...live.map((o) => ({ confidence: o.confidence, label: o.label, correct: o.truth === null ? null : o.truth === o.label })),
   ];
-  let population: number[] | null = null;
-  if (wf.spec.model.type === 'builtin') {
-    // Items people labelled may be in the new version's training set, where it is surer than it
-    // will be on new traffic: they keep the confidence they were routed with.
-    const recent = await recentInputs(db, wf.spec.name, rescoreWindow);
-    const fresh = recent.filter((r) => !r.learned);
-    const rescored = await engine.models.rescore(db, wf.spec.name, fresh);
-    if (rescored) {
-      const kept = recent.filter((r) => r.learned && r.confidence !== null).map((r) => r.confidence!);
-      if (rescored.confidences.length + kept.length >= populationMin) population = [...rescored.confidences, ...kept];
-    }
-  }
-  if (population === null && live.length >= populationMin) population = live.map((o) => o.confidence);
-  if (population === null) {
-    const recent = await recentConfidences(db, wf.spec.name, model.family, evidenceWindow);
-    if (recent.length >= populationMin) population = recent;
-  }
-  return { evidence, population, modelVersion: model.version };
+  return { evidence, modelVersion: model.version };
 }
 
 /** Plans thresholds for the workflow's target now and stores the plan. */
@@ -87,14 +48,12 @@ export async function tuneWorkflow(engine: Engine, workflow: string, reason: str
   const wf = await engine.workflows.get(engine.db, workflow);
   const target = wf.spec.targetAccuracy;
   if (target === undefined) return null;
-  const { evidence, population, modelVersion } = await gatherEvidence(engine, wf);
+  const { evidence, modelVersion } = await gatherEvidence(engine.db, wf);
   const plan = planThresholds(evidence, {
     target,
     reviewerAccuracy: wf.spec.reviewerAccuracy,
     reviewers: wf.spec.consensus.answers,
     perLabel: true,
-    horizon: promiseHorizon,
-    ...(population ? { population } : {}),
   });
   const audits = await auditOutcomesSince(engine.db, workflow, new Date(0));
   const row = await engine.db.transaction(async (tx) => {

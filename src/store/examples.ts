@@ -6,11 +6,6 @@ export interface ExampleRow {
   id: string;
   text: string;
   label: string;
-  /**
-   * How many items of the traffic this example stands for: 1 / rate for an audit sample of an
-   * automatic decision, 1 for everything else (people answer every item routed to them).
-   */
-  weight: number;
 }
 
 export async function upsertDecisionExample(db: Queryable, e: { workflow: string; itemId: string; text: string; label: string }): Promise<void> {
@@ -37,13 +32,7 @@ export async function insertImportedExamples(db: Queryable, workflow: string, ro
 }
 
 export async function listExamples(db: Queryable, workflow: string): Promise<ExampleRow[]> {
-  return db.query<ExampleRow>(
-    `SELECT x.id::text AS id, x.text, x.label,
-            coalesce(1.0 / nullif(jsonb_path_query_first(i.route, '$.reasons[*] ? (@.code == "audit_sample").rate')::text::float8, 0), 1)::float8 AS weight
-     FROM examples x LEFT JOIN items i ON i.id = x.item_id AND i.route->>'route' = 'auto'
-     WHERE x.workflow = $1::text ORDER BY x.id`,
-    [workflow],
-  );
+  return db.query<ExampleRow>('SELECT id::text AS id, text, label FROM examples WHERE workflow = $1::text ORDER BY examples.id', [workflow]);
 }
 
 /** Examples added or changed since `afterId` (ids are renewed on change), and the newest id. */

@@ -59,16 +59,8 @@ export async function listModelVersions(db: Queryable, workflow: string): Promis
 }
 
 /** What the version said about its held-out examples when it was trained. */
-export interface HeldOutOutcome {
-  label: string;
-  confidence: number;
-  correct: boolean;
-  /** Items of the traffic the example stands for; absent (1) in versions stored before weights. */
-  weight?: number;
-}
-
-export async function getHeldOutOutcomes(db: Queryable, workflow: string, version: number): Promise<HeldOutOutcome[]> {
-  const rows = await db.query<{ held_out: HeldOutOutcome[] }>(
+export async function getHeldOutOutcomes(db: Queryable, workflow: string, version: number): Promise<Array<{ label: string; confidence: number; correct: boolean }>> {
+  const rows = await db.query<{ held_out: Array<{ label: string; confidence: number; correct: boolean }> }>(
     'SELECT held_out FROM model_versions WHERE workflow = $1::text AND version = $2::int',
     [workflow, version],
   );

@@ -59,40 +59,6 @@ export async function recentScoredOutcomes(db: Queryable, workflow: string, mode
   );
 }
 
-/**
- * Calibrated confidences of the newest items the workflow's model scored, any version of it
- * (`modelPrefix` matches the start of the model name): the traffic thresholds will route.
- */
-export async function recentConfidences(db: Queryable, workflow: string, modelPrefix: string, limit: number): Promise<number[]> {
-  const rows = await db.query<{ confidence: number }>(
-    `SELECT (i.prediction->>'confidence')::float8 AS confidence
-     FROM items i
-     WHERE i.workflow = $1::text AND starts_with(i.prediction->>'model', $2::text) AND i.prediction->>'confidence' IS NOT NULL
-     ORDER BY i.created_at DESC LIMIT $3::int`,
-    [workflow, modelPrefix, limit],
-  );
-  return rows.map((r) => r.confidence);
-}
-
-export interface RecentInput {
-  text: string | null;
-  fields: Record<string, unknown>;
-  /** The confidence recorded when the item was routed; null if no model scored it. */
-  confidence: number | null;
-  /** Whether the item is a labelled example, which a newer model may have trained on. */
-  learned: boolean;
-}
-
-/** Input of the workflow's newest items, for the current model to score afresh. */
-export async function recentInputs(db: Queryable, workflow: string, limit: number): Promise<RecentInput[]> {
-  return db.query<RecentInput>(
-    `SELECT i.text, i.fields, (i.prediction->>'confidence')::float8 AS confidence,
-            EXISTS (SELECT 1 FROM examples x WHERE x.item_id = i.id) AS learned
-     FROM items i WHERE i.workflow = $1::text ORDER BY i.created_at DESC LIMIT $2::int`,
-    [workflow, limit],
-  );
-}
-
 /** Audits of automatic decisions answered since `after`: how many, and how many confirmed the machine. */
 export async function auditOutcomesSince(db: Queryable, workflow: string, after: Date): Promise<{ total: number; correct: number }> {
   const rows = await db.query<{ total: number; correct: number }>(

@@ -5,20 +5,13 @@
 import { seededRandom } from '../../core/estimate.ts';
 import { predict, train, type Example, type TrainOptions } from './linear.ts';
 
-/** A labelled example and how many items of the traffic it stands for (1 when not given). */
-export interface WeightedExample extends Example {
-  weight?: number;
-}
-
 export interface Outcome {
   label: string;
   confidence: number;
   correct: boolean;
-  /** The example's weight: how many items of the traffic it stands for. */
-  weight: number;
 }
 
-export function outOfFoldOutcomes(examples: readonly WeightedExample[], folds: number, options: Partial<TrainOptions> = {}): Outcome[] {
+export function outOfFoldOutcomes(examples: readonly Example[], folds: number, options: Partial<TrainOptions> = {}): Outcome[] {
   const rand = seededRandom(options.seed ?? 1);
   const order = Array.from(examples.keys());
   for (let i = order.length - 1; i > 0; i--) {
@@ -33,7 +26,7 @@ export function outOfFoldOutcomes(examples: readonly WeightedExample[], folds: n
     const model = train(rest, options);
     for (const e of test) {
       const p = predict(model, e.text, { explain: false });
-      out.push({ label: p.label, confidence: p.confidence, correct: p.label === e.label, weight: e.weight ?? 1 });
+      out.push({ label: p.label, confidence: p.confidence, correct: p.label === e.label });
     }
   }
   return out;

@@ -412,10 +412,12 @@ function fitTemperature(scores: Float64Array, y: Int32Array, K: number): number 
   return Math.exp(goldenSectionMin(loss, Math.log(1e-3), Math.log(1e3), 1e-3));
 }
 
-function defaultMinDf(n: number): number {
-  // Dropping n-grams seen once halves the model at scale; on a small set it would throw away
-  // much of the little there is.
-  return n >= 2000 ? 2 : 1;
+function defaultMinDf(_n: number): number {
+  // Keeping n-grams seen once doubles the model (1.4 → 2.6 MiB int8 on Banking77's 10,000
+  // texts) but they carry rare words that decide a few intents: 4-fold cross-validation on that
+  // training set gave 0.9063 against 0.9043 with those n-grams dropped, at about 10 % more
+  // training time.
+  return 1;
 }
 
 /** Hold-out fits need enough examples to say something about a temperature. */

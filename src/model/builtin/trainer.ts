@@ -1,13 +1,12 @@
 // Training off the main thread: hands the examples to a worker and waits for the model's bytes.
 import { Worker } from 'node:worker_threads';
-import type { HeldOutScores } from './linear.ts';
-import type { Outcome, WeightedExample } from './crossVal.ts';
+import type { Example, HeldOutScores, Model } from './linear.ts';
 
 export interface Trained {
   bytes: Uint8Array;
   labels: string[];
   heldOut: HeldOutScores | null;
-  heldOutOutcomes: Outcome[];
+  heldOutOutcomes: NonNullable<Model['heldOutOutcomes']>;
   temperature: number;
   trainingMs: number;
 }
@@ -26,7 +25,7 @@ function startWorker(workerData: unknown): Worker {
 /** Below this many examples, k-fold outcomes are too few to be worth k more trainings. */
 const crossValidateFrom = 400;
 
-export function trainInWorker(examples: WeightedExample[]): Promise<Trained> {
+export function trainInWorker(examples: Example[]): Promise<Trained> {
   return new Promise((resolve, reject) => {
     const worker = startWorker({ examples, folds: examples.length >= crossValidateFrom ? 4 : 0 });
     let done = false;
