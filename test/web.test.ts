@@ -4,7 +4,7 @@
 // threshold preview, the dashboard's charts, and the phone layout. Saves the README's screenshots.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
@@ -17,6 +17,13 @@ import { startScorer, type Scorer } from './scorer.ts';
 import { demoName, seedQualityDemo, type QualityFixture } from './qualityFixture.ts';
 
 const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+function sourcesNewerThanBuild(): boolean {
+  const built = statSync(`${webRoot}/index.html`).mtimeMs;
+  const newest = (dir: string): number =>
+    Math.max(0, ...readdirSync(dir, { withFileTypes: true }).map((e) => (e.isDirectory() ? newest(`${dir}/${e.name}`) : statSync(`${dir}/${e.name}`).mtimeMs)));
+  return newest('src/web') > built;
+}
 const shots = 'docs/screenshots';
 const password = 'correct horse battery';
 const xss = 'Refund please <img src=x onerror=alert(1)> and <script>alert(1)</script> thanks';
@@ -144,8 +151,9 @@ describe('web app in Chromium', () => {
   };
 
   before(async () => {
-    if (!webAppBuilt()) {
-      // The app is built by `npm run build` (and so by `npm ci`); a bare checkout builds it here.
+    if (!webAppBuilt() || sourcesNewerThanBuild()) {
+      // The app is built by `npm run build` (and so by `npm ci`); a bare checkout, or one whose
+      // src/web changed since, builds it here so the test never drives a stale app.
       const { build } = await import('vite');
       await build({ configFile: 'src/web/vite.config.ts', logLevel: 'warn' });
     }

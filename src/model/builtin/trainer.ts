@@ -24,10 +24,19 @@ function startWorker(workerData: unknown): Worker {
 
 /** Below this many examples, k-fold outcomes are too few to be worth k more trainings. */
 const crossValidateFrom = 400;
+/**
+ * Folds of the out-of-fold outcomes thresholds are certified on. Each fold model learns from
+ * (k − 1) / k of the examples and is a little weaker than the model that will serve, so the
+ * certificate errs low; at 10 folds (90 %) rather than 4 (75 %) it errs less. Measured with
+ * `tandem bench routing` on Banking77: people's share 17.4 % → 15.8 % at target 0.97 and
+ * 32.1 % → 27.5 % at 0.99, each still above target, for 10 trainings in the background worker
+ * instead of 4.
+ */
+const certifyingFolds = 10;
 
 export function trainInWorker(examples: Example[]): Promise<Trained> {
   return new Promise((resolve, reject) => {
-    const worker = startWorker({ examples, folds: examples.length >= crossValidateFrom ? 4 : 0 });
+    const worker = startWorker({ examples, folds: examples.length >= crossValidateFrom ? certifyingFolds : 0 });
     let done = false;
     worker.once('message', (m: Trained) => {
       done = true;
