@@ -7,7 +7,7 @@ import { compileRules, outcomeLabels, workflowSpec, type CompiledRule, type Work
 import type { Queryable } from '../store/db.ts';
 import * as store from '../store/workflows.ts';
 import { conflict, invalid, notFound, type FieldProblem } from './errors.ts';
-import { mayAccess, type Principal } from './principals.ts';
+import { mayAccess, requireLead, type Principal } from './principals.ts';
 
 export interface CompiledWorkflow {
   spec: WorkflowSpec;
@@ -114,4 +114,11 @@ export async function upsertWorkflow(db: Queryable, cache: WorkflowCache, spec: 
 export async function visibleWorkflow(db: Queryable, cache: WorkflowCache, principal: Principal, name: string): Promise<CompiledWorkflow> {
   if (!mayAccess(principal, name)) throw notFound(`no workflow named "${name}"`);
   return cache.get(db, name);
+}
+
+/** A workflow the caller leads: 404 when they may not see it, 403 when they see it but do not lead it. */
+export async function ledWorkflow(db: Queryable, cache: WorkflowCache, principal: Principal, name: string): Promise<CompiledWorkflow> {
+  const wf = await visibleWorkflow(db, cache, principal, name);
+  requireLead(principal, wf.spec.name);
+  return wf;
 }

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { invalid } from '../../engine/errors.ts';
 import { thresholdPreview, workflowDashboard } from '../../engine/dashboard.ts';
-import { isLead, requireLead, visibleWorkflows } from '../../engine/principals.ts';
-import { visibleWorkflow } from '../../engine/workflows.ts';
+import { isLead, visibleWorkflows } from '../../engine/principals.ts';
+import { ledWorkflow, visibleWorkflow } from '../../engine/workflows.ts';
 import { reviewerStats } from '../../store/dashboard.ts';
 import { forbidden } from '../../engine/errors.ts';
 import { defineRoute } from '../route.ts';
@@ -52,8 +52,7 @@ export const insightRoutes = [
     query: z.object({ threshold: z.coerce.number().min(0).max(1).describe('Confidence threshold, 0 to 1') }).strict(),
     responses: { 200: { description: 'The preview' } },
     async handle({ engine, principal, params, query }) {
-      const wf = await visibleWorkflow(engine.db, engine.workflows, principal, params.name);
-      requireLead(principal, wf.spec.name);
+      const wf = await ledWorkflow(engine.db, engine.workflows, principal, params.name);
       const p = await thresholdPreview(engine, wf, query.threshold);
       return { status: 200, body: { workflow: wf.spec.name, currentThreshold: wf.spec.policy.threshold, targetAccuracy: wf.spec.targetAccuracy ?? null, ...p } };
     },

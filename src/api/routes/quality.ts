@@ -3,10 +3,9 @@
 // "not enough data (n = …)"} in place of a number.
 import { z } from 'zod';
 import { invalid } from '../../engine/errors.ts';
-import { requireLead } from '../../engine/principals.ts';
 import { agreementStats, automationBiasCheck, biasAudit, reviewerAccuracyStats, type Period } from '../../engine/quality.ts';
 import { fitReviewerEstimates } from '../../engine/reviewerEstimates.ts';
-import { visibleWorkflow } from '../../engine/workflows.ts';
+import { ledWorkflow } from '../../engine/workflows.ts';
 import { defineRoute } from '../route.ts';
 
 const nameParam = z.object({ name: z.string().min(1).max(63).describe('Workflow name') });
@@ -35,8 +34,7 @@ export const qualityRoutes = [
     query: z.object(periodQuery).strict(),
     responses: { 200: { description: 'Agreement statistics' } },
     async handle({ engine, principal, params, query }) {
-      const wf = await visibleWorkflow(engine.db, engine.workflows, principal, params.name);
-      requireLead(principal, wf.spec.name);
+      const wf = await ledWorkflow(engine.db, engine.workflows, principal, params.name);
       return { status: 200, body: await agreementStats(engine.db, wf, toPeriod(query)) };
     },
   }),
@@ -50,8 +48,7 @@ export const qualityRoutes = [
     query: z.object(periodQuery).strict(),
     responses: { 200: { description: 'Reviewer accuracy' } },
     async handle({ engine, principal, params, query }) {
-      const wf = await visibleWorkflow(engine.db, engine.workflows, principal, params.name);
-      requireLead(principal, wf.spec.name);
+      const wf = await ledWorkflow(engine.db, engine.workflows, principal, params.name);
       return { status: 200, body: await reviewerAccuracyStats(engine.db, wf, toPeriod(query)) };
     },
   }),
@@ -65,8 +62,7 @@ export const qualityRoutes = [
     query: z.object({ attribute: z.string().min(1).max(100).describe('A metadata key the workflow declares auditable'), ...periodQuery }).strict(),
     responses: { 200: { description: 'The audit' } },
     async handle({ engine, principal, params, query }) {
-      const wf = await visibleWorkflow(engine.db, engine.workflows, principal, params.name);
-      requireLead(principal, wf.spec.name);
+      const wf = await ledWorkflow(engine.db, engine.workflows, principal, params.name);
       return { status: 200, body: await biasAudit(engine.db, wf, query.attribute, toPeriod(query)) };
     },
   }),
@@ -80,8 +76,7 @@ export const qualityRoutes = [
     query: z.object(periodQuery).strict(),
     responses: { 200: { description: 'The check' } },
     async handle({ engine, principal, params, query }) {
-      const wf = await visibleWorkflow(engine.db, engine.workflows, principal, params.name);
-      requireLead(principal, wf.spec.name);
+      const wf = await ledWorkflow(engine.db, engine.workflows, principal, params.name);
       return { status: 200, body: await automationBiasCheck(engine.db, wf, toPeriod(query)) };
     },
   }),
@@ -95,8 +90,7 @@ export const qualityRoutes = [
     params: nameParam,
     responses: { 200: { description: 'What the fit did' } },
     async handle({ engine, principal, params }) {
-      const wf = await visibleWorkflow(engine.db, engine.workflows, principal, params.name);
-      requireLead(principal, wf.spec.name);
+      const wf = await ledWorkflow(engine.db, engine.workflows, principal, params.name);
       if (wf.labels.length < 2) throw invalid(`workflow "${wf.spec.name}" has free-text answers: there are no labels to estimate confusion matrices over`, [{ path: 'name', message: 'answerType is "text"' }]);
       return { status: 200, body: await fitReviewerEstimates(engine.db, wf) };
     },
