@@ -16,6 +16,7 @@ import { registerWebApp, sendWebApp, wantsWebApp } from './webApp.ts';
 import { insightRoutes } from './routes/insight.ts';
 import { liveStreamDoc, registerLiveStream } from './routes/live.ts';
 import { createLiveFeed } from '../engine/liveFeed.ts';
+import { webhookRoutes } from './routes/webhooks.ts';
 
 export interface ServerOptions {
   /** Largest request body in bytes (default 256 KiB). */
@@ -67,7 +68,7 @@ export async function buildServer(engine: Engine, options: ServerOptions = {}): 
     keyGenerator: (request) => bearerToken(request) ?? request.ip,
   });
 
-  const routes: RouteSpec[] = [...workflowRoutes, ...itemRoutes, ...taskRoutes, ...modelRoutes, ...peopleRoutes, ...insightRoutes];
+  const routes: RouteSpec[] = [...workflowRoutes, ...itemRoutes, ...taskRoutes, ...modelRoutes, ...peopleRoutes, ...insightRoutes, ...webhookRoutes];
   const openapi = buildOpenApi(
     [
       ...routes,

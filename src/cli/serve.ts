@@ -7,6 +7,7 @@ import { createEngine, type Engine } from '../engine/engine.ts';
 import { startTimekeeper, type Timekeeper } from '../engine/timekeeper.ts';
 import { startRetrainer } from '../engine/retrain.ts';
 import { startEstimator } from '../engine/reviewerEstimates.ts';
+import { startWebhookDispatcher } from '../engine/webhooks.ts';
 import { upsertWorkflow } from '../engine/workflows.ts';
 import { openDb } from '../store/db.ts';
 import { migrate } from '../store/migrate.ts';
@@ -48,6 +49,7 @@ export async function serve(config: Config, options: ServeOptions): Promise<Runn
   const timekeeper: Timekeeper = startTimekeeper(db, config.tickMs, (err) => options.log(`background job failed: ${String(err)}`));
   const retrainer = startRetrainer(engine, config.retrainMs, options.log);
   const estimator = startEstimator(engine, config.estimateMs, options.log);
+  const webhooks = startWebhookDispatcher(db, {}, (err) => options.log(`webhook dispatcher failed: ${String(err)}`));
   const app = await buildServer(engine, { bodyLimit: config.bodyLimit, rateLimitPerMinute: config.rateLimitPerMinute, logger: true });
   const address = await app.listen({ host: config.host, port: config.port });
   const url = address.replace('[::1]', 'localhost');
@@ -63,6 +65,7 @@ export async function serve(config: Config, options: ServeOptions): Promise<Runn
         await timekeeper.stop();
         await retrainer.stop();
         await estimator.stop();
+        await webhooks.stop();
         await engine.close();
         await db.close();
       })()),
