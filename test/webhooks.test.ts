@@ -3,10 +3,12 @@
 // `standardwebhooks` package's own Webhook.verify.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { Webhook } from 'standardwebhooks';
 import { startWebhookDispatcher, type Dispatcher, type DispatcherOptions } from '../src/engine/webhooks.ts';
 import { insertEvents } from '../src/store/events.ts';
+import { openDb } from '../src/store/db.ts';
 import { adminKey, client, eventually, freePort, freshDb, labelWorkflow, person, startApp, type TestApp, type TestDb } from './harness.ts';
 
 interface Received {
@@ -230,5 +232,69 @@ describe('webhooks (pglite)', () => {
     const later = r.got[1]!;
     assert.equal(verify(rotated.body.secret, later).data.n, 1);
     assert.throws(() => verify(ep.secret, later));
+  });
+  test('examples/webhook-receiver.mjs subscribes, verifies and prints events, and unsubscribes on Ctrl-C', async () => {
+    await dispatch();
+    const port = await freePort();
+    const child = spawn(process.execPath, ['examples/webhook-receiver.mjs'], {
+      env: { ...process.env, TANDEM_URL: app.url, TANDEM_TOKEN: adminKey, PORT: String(port), EVENT_TYPES: 'item.routed' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      await eventually(async () => (out.includes('listening') ? true : undefined), 10_000, 'the example to subscribe');
+      await emit('hooks', 41, 1, 'item.routed');
+      await eventually(async () => (/item\.routed .*"n":41/.test(out) ? true : undefined), 10_000, 'the example to print the event');
+      assert.doesNotMatch(out, /rejected/);
+      child.kill('SIGINT');
+      assert.equal(await exited, 0);
+      const left = (await admin.get('/v1/webhooks')).body.endpoints as { description: string }[];
+      assert.ok(!left.some((e) => e.description === 'examples/webhook-receiver.mjs'), 'it unsubscribed');
+    } finally {
+      if (child.exitCode === null) child.kill();
+    }
+  });
+});
+
+describe('webhooks (postgres)', () => {
+  test('two processes, and an event whose transaction commits after a later one: none lost, none twice, in order', async () => {
+    const t = await freshDb('postgres');
+    const app = await startApp(t.db);
+    const r = await receiver();
+    const dbs = [await openDb({ url: t.url!, poolSize: 3 }), await openDb({ url: t.url!, poolSize: 3 })];
+    const ds = dbs.map((db) => startWebhookDispatcher(db, fast, (err) => console.error(err)));
+    try {
+      const admin = client(app.url, adminKey);
+      const ep = (await admin.post('/v1/webhooks', { url: r.url })).body as { id: string; secret: string };
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      let wrote!: () => void;
+      const written = new Promise<void>((resolve) => (wrote = resolve));
+      // Takes the lower event id, then stays open while a later transaction commits a higher one.
+      const slowTx = t.db.transaction(async (tx) => {
+        await insertEvents(tx, [{ type: 'decision.made', workflow: 'w', payload: { n: 0 } }]);
+        wrote();
+        await held;
+      });
+      await written;
+      await insertEvents(t.db, [{ type: 'decision.made', workflow: 'w', payload: { n: 1 } }]);
+      await new Promise((res) => setTimeout(res, 300));
+      assert.equal(r.got.length, 0, 'nothing is fanned out past a transaction still running');
+      release();
+      await slowTx;
+      await insertEvents(t.db, Array.from({ length: 20 }, (_, i) => ({ type: 'decision.made', workflow: 'w', payload: { n: 2 + i } })));
+      await eventually(async () => (r.got.length >= 22 ? true : undefined), 15_000, '22 deliveries');
+      await new Promise((res) => setTimeout(res, 300));
+      assert.deepEqual(r.got.map((g) => verify(ep.secret, g).data.n), Array.from({ length: 22 }, (_, i) => i));
+    } finally {
+      for (const d of ds) await d.stop();
+      for (const db of dbs) await db.close();
+      await r.down();
+      await app.close();
+      await t.drop();
+    }
   });
 });
