@@ -146,6 +146,7 @@ for (const driver of drivers) {
       assert.equal((await fetch(url, { headers: { 'x-forwarded-for': '203.0.113.9', authorization: 'Bearer scrape-secret-0123456789' } })).status, 200);
       assert.equal((await fetch(url, { headers: { 'x-forwarded-for': '203.0.113.9', authorization: 'Bearer scrape-secret-0123456788' } })).status, 401);
       assert.equal((await fetch(url, { headers: { authorization: `Bearer ${adminKey}` } })).status, 401, 'an API key is not the metrics token');
+      assert.ok((await admin().get('/v1/openapi.json')).body.paths['/metrics'].get, 'documented in OpenAPI');
     });
   });
 }
