@@ -112,6 +112,7 @@ for (const driver of drivers) {
       assert.equal(value(samples, 'tandem_model_calibration_error', { workflow: 'm-model' }), 0.031);
       assert.equal(types.get('tandem_items_total'), 'counter');
       assert.equal(types.get('tandem_queue_tasks'), 'gauge');
+      assert.ok(value(samples, 'process_resident_memory_bytes', {})! > 0, 'the process metrics are there too');
 
       // One more answer shows at the next scrape: nothing is cached across scrapes.
       const c = await me.post('/v1/tasks/claim', { workflow: 'm-flow' });

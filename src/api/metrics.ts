@@ -47,14 +47,26 @@ class HandleTimeHistogram extends Histogram<'workflow'> {
 }
 
 export interface Metrics {
-  registry: Registry;
+  /** The exposition text of this server's metrics and the process's. */
+  render(): Promise<string>;
+  contentType: string;
   /** Records one answered HTTP request. */
   observeRequest(method: string, route: string, status: number, seconds: number): void;
 }
 
+// The process's own figures (memory, CPU, event loop lag) are collected once per process: each
+// collection adds observers that nothing removes, and a test process builds many servers.
+let processRegistry: Registry | null = null;
+function processMetrics(): Registry {
+  if (!processRegistry) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry });
+  }
+  return processRegistry;
+}
+
 export function createMetrics(db: Queryable): Metrics {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
 
   new Counter({
     name: 'tandem_items_total', help: 'Items submitted, by workflow and route (auto, review, escalate)', labelNames: ['workflow', 'route'], registers: [registry],
@@ -135,8 +147,10 @@ export function createMetrics(db: Queryable): Metrics {
     name: 'tandem_http_request_duration_seconds', help: 'HTTP requests answered by this process, by route pattern and status',
     labelNames: ['method', 'route', 'status'], buckets: httpBuckets, registers: [registry],
   });
+  const perProcess = processMetrics();
   return {
-    registry,
+    render: async () => `${await registry.metrics()}\n${await perProcess.metrics()}`,
+    contentType: registry.contentType,
     observeRequest: (method, route, status, seconds) => http.observe({ method, route, status }, seconds),
   };
 }
@@ -180,7 +194,6 @@ export function registerMetricsRoute(app: FastifyInstance, metrics: Metrics, acc
         detail: 'metrics are served to 127.0.0.1, or with the bearer token in TANDEM_METRICS_TOKEN', instance: request.url,
       });
     }
-    const text = await metrics.registry.metrics();
-    return reply.type(metrics.registry.contentType).send(text);
+    return reply.type(metrics.contentType).send(await metrics.render());
   });
 }
