@@ -17,6 +17,7 @@ import { insightRoutes } from './routes/insight.ts';
 import { liveStreamDoc, registerLiveStream } from './routes/live.ts';
 import { createLiveFeed } from '../engine/liveFeed.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
+import { createMetrics, registerMetricsRoute, timeRequests } from './metrics.ts';
 
 export interface ServerOptions {
   /** Largest request body in bytes (default 256 KiB). */
@@ -24,6 +25,8 @@ export interface ServerOptions {
   /** Requests per minute per API key or session (per address when anonymous); default 6000. */
   rateLimitPerMinute?: number;
   logger?: boolean;
+  /** Bearer token that may read /metrics from anywhere; without it only 127.0.0.1 may. */
+  metricsToken?: string | undefined;
 }
 
 export async function buildServer(engine: Engine, options: ServerOptions = {}): Promise<FastifyInstance> {
@@ -42,6 +45,9 @@ export async function buildServer(engine: Engine, options: ServerOptions = {}): 
       (reply as FastifyReply).code(problem.status).type('application/problem+json').send(problem);
     },
   });
+
+  const metrics = createMetrics(engine.db);
+  timeRequests(app, metrics);
 
   // The API speaks JSON only: a text/plain body is refused as 415 like any other media type.
   app.removeContentTypeParser('text/plain');
@@ -74,6 +80,7 @@ export async function buildServer(engine: Engine, options: ServerOptions = {}): 
       ...routes,
       liveStreamDoc,
       defineRoute({ method: 'GET', path: '/v1/openapi.json', tag: 'meta', auth: 'public', summary: 'OpenAPI document', responses: { 200: { description: 'This document' } }, handle: async () => ({ status: 200 }) }),
+      defineRoute({ method: 'GET', path: '/metrics', tag: 'meta', auth: 'public', summary: 'Prometheus metrics', description: 'Text exposition format. Served to 127.0.0.1 without a proxy in between, or with the bearer token in TANDEM_METRICS_TOKEN.', responses: { 200: { description: 'Metrics' }, 401: { description: 'Neither local nor the metrics token' } }, handle: async () => ({ status: 200 }) }),
       defineRoute({ method: 'GET', path: '/healthz', tag: 'meta', auth: 'public', summary: 'Health check', description: '200 when the database answers, else 503.', responses: { 200: { description: 'Healthy' } }, handle: async () => ({ status: 200 }) }),
     ],
     version,
@@ -82,6 +89,7 @@ export async function buildServer(engine: Engine, options: ServerOptions = {}): 
   const feed = createLiveFeed(engine.db, 1000, (err) => app.log.error({ err }, 'live feed failed'));
   app.addHook('onClose', () => feed.close());
   registerLiveStream(app, engine, feed);
+  registerMetricsRoute(app, metrics, { token: options.metricsToken });
   await registerWebApp(app);
   app.get('/v1/openapi.json', async () => openapi);
   app.get('/healthz', async (_request, reply) => {

@@ -14,6 +14,8 @@ export interface Config {
   /** How often Dawid–Skene is refitted for workflows whose consensus is weighted by it. */
   estimateMs: number;
   demoIntervalMs: number;
+  /** Bearer token that may scrape /metrics from anywhere; without it only 127.0.0.1 may. */
+  metricsToken: string | undefined;
 }
 
 function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
@@ -39,5 +41,6 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     retrainMs: intFrom(env, 'TANDEM_RETRAIN_MS', 5000, 100, 86_400_000),
     estimateMs: intFrom(env, 'TANDEM_ESTIMATE_MS', 60_000, 100, 86_400_000),
     demoIntervalMs: intFrom(env, 'TANDEM_DEMO_INTERVAL_MS', 4000, 10, 86_400_000),
+    metricsToken: env.TANDEM_METRICS_TOKEN || undefined,
   };
 }

@@ -14,6 +14,7 @@ import { readRows } from './tables.ts';
 import { serve } from './serve.ts';
 import { benchRoutingCommand, RoutingUsageError } from './benchRouting.ts';
 import { reportQualityCommand } from './reportQuality.ts';
+import { exportCommand } from './exportCommand.ts';
 
 const usage = `tandem — human-in-the-loop decisions
 
@@ -41,6 +42,12 @@ usage:
       The quality of the people on a workflow: agreement, reviewer accuracy (gold and
       Dawid-Skene), bias audit per auditable attribute, automation bias; HTML has charts.
       Written to FILE, or to standard output.
+  tandem export labels --workflow NAME [--format csv|jsonl] [--out FILE]
+      Human-verified examples (text, label, how many people answered and how far they agreed)
+      for training outside models. Written to FILE, or to standard output.
+  tandem export audit --workflow NAME [--format jsonl] [--out FILE]
+      The full decision history, one item a line: input, prediction, route, tasks, answers
+      with their reviewers, decisions with their actors, events, all with times.
 
 environment:
   DATABASE_URL         postgres://… of a Postgres server; unset: embedded PGlite in TANDEM_DATA_DIR
@@ -197,6 +204,20 @@ async function main(argv: string[]): Promise<number> {
         writeFileSync(values.out, text);
         process.stderr.write(`wrote ${values.out}\n`);
       } else process.stdout.write(text);
+      return 0;
+    }
+    case 'export': {
+      const { values } = parseArgs({ args: rest, options: { workflow: { type: 'string' }, format: { type: 'string' }, out: { type: 'string' } }, strict: true });
+      if (sub !== 'labels' && sub !== 'audit') throw new UsageError('usage: tandem export labels|audit --workflow NAME [--format …] [--out FILE]');
+      if (!values.workflow) throw new UsageError('--workflow is required');
+      const format = values.format ?? (sub === 'labels' ? 'csv' : 'jsonl');
+      if (sub === 'labels' && format !== 'csv' && format !== 'jsonl') throw new UsageError('--format must be csv or jsonl');
+      if (sub === 'audit' && format !== 'jsonl') throw new UsageError('--format must be jsonl');
+      const { written } = await withDb(async (db) => {
+        await checkWorkflows(db, [values.workflow!]);
+        return exportCommand(db, { what: sub, workflow: values.workflow!, format: format as 'csv' | 'jsonl', out: values.out ?? null });
+      });
+      process.stderr.write(`exported ${written} ${sub === 'labels' ? 'labelled items' : 'items'}${values.out ? ` to ${values.out}` : ''}\n`);
       return 0;
     }
     default:

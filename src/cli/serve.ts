@@ -50,7 +50,7 @@ export async function serve(config: Config, options: ServeOptions): Promise<Runn
   const retrainer = startRetrainer(engine, config.retrainMs, options.log);
   const estimator = startEstimator(engine, config.estimateMs, options.log);
   const webhooks = startWebhookDispatcher(db, {}, (err) => options.log(`webhook dispatcher failed: ${String(err)}`));
-  const app = await buildServer(engine, { bodyLimit: config.bodyLimit, rateLimitPerMinute: config.rateLimitPerMinute, logger: true });
+  const app = await buildServer(engine, { bodyLimit: config.bodyLimit, rateLimitPerMinute: config.rateLimitPerMinute, logger: true, metricsToken: config.metricsToken });
   const address = await app.listen({ host: config.host, port: config.port });
   const url = address.replace('[::1]', 'localhost');
   let stopping: Promise<void> | null = null;

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { parseCsv, parseJsonl } from './tables.ts';
+import { csvRecord, parseCsv, parseJsonl } from './tables.ts';
 
 test('CSV with quoted fields, doubled quotes, commas and newlines inside quotes', () => {
   const rows = parseCsv('text,category\r\n"Hi, there","a"\nplain,b\n"say ""hi""\nnow",c\n');
@@ -21,6 +21,17 @@ test('CSV round trip: any table written with quoting reads back the same', () =>
       assert.deepEqual(parseCsv(text), pairs.map(([a, b]) => ({ a, b })));
     }),
   );
+});
+
+test('csvRecord writes what parseCsv reads back, quotes, commas, newlines and all', () => {
+  const cell = fc.string({ maxLength: 20 });
+  fc.assert(
+    fc.property(fc.array(fc.tuple(cell, cell), { minLength: 1, maxLength: 20 }), (pairs) => {
+      const text = csvRecord(['a', 'b']) + pairs.map(([x, y]) => csvRecord([x, y])).join('');
+      assert.deepEqual(parseCsv(text), pairs.map(([a, b]) => ({ a, b })));
+    }),
+  );
+  assert.equal(csvRecord(['x', 1, null, 'say "hi", now']), 'x,1,,"say ""hi"", now"\r\n');
 });
 
 test('JSONL names the line that is not an object', () => {

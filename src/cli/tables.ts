@@ -61,3 +61,11 @@ export function readRows(file: string): Row[] {
   const text = readFileSync(file, 'utf8');
   return /\.jsonl?$/i.test(file) ? parseJsonl(text, file) : parseCsv(text);
 }
+
+/** One CSV record (RFC 4180), CRLF-terminated; a cell is quoted only when it has to be. */
+export function csvRecord(cells: ReadonlyArray<string | number | null>): string {
+  return `${cells.map((c) => {
+    const s = c === null ? '' : String(c);
+    return /[",\r\n]/.test(s) || s !== s.trim() ? `"${s.replace(/"/g, '""')}"` : s;
+  }).join(',')}\r\n`;
+}
