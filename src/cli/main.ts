@@ -15,6 +15,7 @@ import { serve } from './serve.ts';
 import { benchRoutingCommand, RoutingUsageError } from './benchRouting.ts';
 import { reportQualityCommand } from './reportQuality.ts';
 import { exportCommand } from './exportCommand.ts';
+import { mcpCommand } from './mcp.ts';
 
 const usage = `tandem — human-in-the-loop decisions
 
@@ -48,6 +49,10 @@ usage:
   tandem export audit --workflow NAME [--format jsonl] [--out FILE]
       The full decision history, one item a line: input, prediction, route, tasks, answers
       with their reviewers, decisions with their actors, events, all with times.
+  tandem mcp [--http PORT]
+      An MCP server for AI agents (tools request_approval, ask_human, get_decision), scoped to the
+      API key in TANDEM_API_KEY, on stdio; --http serves streamable HTTP at
+      http://127.0.0.1:PORT/mcp instead, each request with Authorization: Bearer <API key>.
 
 environment:
   DATABASE_URL         postgres://… of a Postgres server; unset: embedded PGlite in TANDEM_DATA_DIR
@@ -219,6 +224,13 @@ async function main(argv: string[]): Promise<number> {
       });
       process.stderr.write(`exported ${written} ${sub === 'labels' ? 'labelled items' : 'items'}${values.out ? ` to ${values.out}` : ''}\n`);
       return 0;
+    }
+    case 'mcp': {
+      const { values } = parseArgs({ args: argv.slice(1), options: { http: { type: 'string' } }, strict: true });
+      const port = values.http === undefined ? null : Number(values.http);
+      if (port !== null && (!Number.isInteger(port) || port < 0 || port > 65535)) throw new UsageError('--http must be a port number');
+      if (port === null && !process.env.TANDEM_API_KEY) throw new UsageError('set TANDEM_API_KEY to an API key (tandem keys create) for the stdio MCP server');
+      return mcpCommand(configFromEnv(), { httpPort: port, apiKey: process.env.TANDEM_API_KEY ?? null });
     }
     default:
       throw new UsageError(`unknown command "${command}"; run tandem help`);
