@@ -2,6 +2,8 @@
 // streamable HTTP: an agent asks, a reviewer decides over Tandem's HTTP API, the tool returns it.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
@@ -11,7 +13,7 @@ import { createApiKey } from '../src/engine/access.ts';
 import { serveMcpHttp, type McpHttp } from '../src/mcp/server.ts';
 import { openDb } from '../src/store/db.ts';
 import { migrate } from '../src/store/migrate.ts';
-import { adminKey, client, createServerDatabase, dropServerDatabase, eventually, person, startApp, type TestApp } from './harness.ts';
+import { adminKey, client, createServerDatabase, dropServerDatabase, eventually, freePort, person, startApp, type TestApp } from './harness.ts';
 import type { Db } from '../src/store/db.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -189,6 +191,56 @@ describe('tandem mcp', () => {
       });
     });
   }
+
+  test('examples/mcp-claude-desktop.json describes a server that starts and answers', async () => {
+    const config = JSON.parse(readFileSync(new URL('../examples/mcp-claude-desktop.json', import.meta.url), 'utf8')) as {
+      mcpServers: { tandem: { command: string; args: string[]; env: Record<string, string> }; 'tandem-http': { url: string; headers: Record<string, string> } };
+    };
+    const stdio = config.mcpServers.tandem;
+    assert.equal(stdio.command, 'node');
+    assert.match(stdio.args[0]!, /dist\/cli\/main\.js$/);
+    assert.deepEqual(Object.keys(stdio.env).sort(), ['DATABASE_URL', 'TANDEM_API_KEY']);
+    // The same arguments after the entry point, the source run through tsx instead of dist/.
+    const c = new Client({ name: 'mcp-test', version: '1.0.0' });
+    await c.connect(
+      new StdioClientTransport({
+        command: process.execPath,
+        args: ['--import', 'tsx', 'src/cli/main.ts', ...stdio.args.slice(1)],
+        cwd: root,
+        env: { ...process.env, DATABASE_URL: url, TANDEM_API_KEY: key } as Record<string, string>,
+        stderr: 'inherit',
+      }),
+    );
+    clients.push(c);
+    assert.equal((await c.listTools()).tools.length, 3);
+    const remote = config.mcpServers['tandem-http'];
+    assert.equal(new URL(remote.url).pathname, '/mcp');
+    assert.match(remote.headers.Authorization!, /^Bearer /);
+  });
+
+  test('tandem mcp --http PORT serves /mcp on 127.0.0.1', async () => {
+    const port = await freePort();
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'mcp', '--http', String(port)], {
+      cwd: root,
+      env: { ...process.env, DATABASE_URL: url, TANDEM_API_KEY: '' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    try {
+      await eventually(async () => (stderr.includes(`http://127.0.0.1:${port}/mcp`) ? true : undefined), 20_000, 'the MCP server to listen');
+      const c = new Client({ name: 'mcp-test', version: '1.0.0' });
+      await c.connect(new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port}/mcp`), { requestInit: { headers: { authorization: `Bearer ${key}` } } }));
+      const filed = (await c.callTool({ name: 'ask_human', arguments: { workflow: 'questions-http', question: 'From the CLI?' } })) as ToolResult;
+      assert.equal(filed.structuredContent?.status, 'pending');
+      await c.close();
+      await decide('questions-http', { text: 'yes' });
+    } finally {
+      child.kill('SIGTERM');
+      await exited;
+    }
+  });
 
   test('HTTP without a valid API key is refused with 401', async () => {
     const none = await fetch(http.url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: '{}' });
