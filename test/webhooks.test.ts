@@ -154,7 +154,11 @@ describe('webhooks (pglite)', () => {
     const gaps = r.got.slice(1).map((g, i) => g.at - r.got[i]!.at);
     // random pinned to 1: the delays are 60, 120, 240, 480, 960 ms (plus polling).
     for (let i = 0; i < gaps.length; i++) assert.ok(gaps[i]! >= 60 * 2 ** i, `gap ${i} is ${gaps[i]} ms`);
-    for (let i = 1; i < gaps.length; i++) assert.ok(gaps[i]! > gaps[i - 1]!, `gaps grow: ${gaps.join(', ')}`);
+    // The dispatcher's polling can stretch a short delay by up to a tick (a first gap of 164 ms
+    // against a second of 161 ms was seen on a loaded machine), so growth is checked where the
+    // delays outweigh a tick, and end to end.
+    for (let i = 2; i < gaps.length; i++) assert.ok(gaps[i]! > gaps[i - 1]!, `gaps grow: ${gaps.join(', ')}`);
+    assert.ok(gaps[gaps.length - 1]! > 4 * gaps[0]!, `gaps grow: ${gaps.join(', ')}`);
     const ids = new Set(r.got.map((g) => verify(ep.secret, g).data.eventId));
     assert.equal(ids.size, 1, 'every attempt is the same message');
     const [d] = (await admin.get(`/v1/webhooks/${ep.id}/deliveries`)).body.deliveries;
