@@ -17,6 +17,7 @@ import { insightRoutes } from './routes/insight.ts';
 import { liveStreamDoc, registerLiveStream } from './routes/live.ts';
 import { createLiveFeed } from '../engine/liveFeed.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
+import { notificationRoutes } from './routes/notifications.ts';
 import { createMetrics, registerMetricsRoute, timeRequests } from './metrics.ts';
 
 export interface ServerOptions {
@@ -74,7 +75,7 @@ export async function buildServer(engine: Engine, options: ServerOptions = {}): 
     keyGenerator: (request) => bearerToken(request) ?? request.ip,
   });
 
-  const routes: RouteSpec[] = [...workflowRoutes, ...itemRoutes, ...taskRoutes, ...modelRoutes, ...peopleRoutes, ...insightRoutes, ...webhookRoutes];
+  const routes: RouteSpec[] = [...workflowRoutes, ...itemRoutes, ...taskRoutes, ...modelRoutes, ...peopleRoutes, ...insightRoutes, ...webhookRoutes, ...notificationRoutes];
   const openapi = buildOpenApi(
     [
       ...routes,

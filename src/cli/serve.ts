@@ -8,6 +8,7 @@ import { startTimekeeper, type Timekeeper } from '../engine/timekeeper.ts';
 import { startRetrainer } from '../engine/retrain.ts';
 import { startEstimator } from '../engine/reviewerEstimates.ts';
 import { startWebhookDispatcher } from '../engine/webhooks.ts';
+import { startNotifier } from '../engine/notifications.ts';
 import { upsertWorkflow } from '../engine/workflows.ts';
 import { openDb } from '../store/db.ts';
 import { migrate } from '../store/migrate.ts';
@@ -50,6 +51,7 @@ export async function serve(config: Config, options: ServeOptions): Promise<Runn
   const retrainer = startRetrainer(engine, config.retrainMs, options.log);
   const estimator = startEstimator(engine, config.estimateMs, options.log);
   const webhooks = startWebhookDispatcher(db, {}, (err) => options.log(`webhook dispatcher failed: ${String(err)}`));
+  const notifier = startNotifier(db, {}, (err) => options.log(`notifier failed: ${String(err)}`));
   const app = await buildServer(engine, { bodyLimit: config.bodyLimit, rateLimitPerMinute: config.rateLimitPerMinute, logger: true, metricsToken: config.metricsToken });
   const address = await app.listen({ host: config.host, port: config.port });
   const url = address.replace('[::1]', 'localhost');
@@ -66,6 +68,7 @@ export async function serve(config: Config, options: ServeOptions): Promise<Runn
         await retrainer.stop();
         await estimator.stop();
         await webhooks.stop();
+        await notifier.stop();
         await engine.close();
         await db.close();
       })()),
