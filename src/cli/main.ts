@@ -16,6 +16,7 @@ import { benchRoutingCommand, RoutingUsageError } from './benchRouting.ts';
 import { reportQualityCommand } from './reportQuality.ts';
 import { exportCommand } from './exportCommand.ts';
 import { mcpCommand } from './mcp.ts';
+import { importItemsCommand, ImportUsageError } from './importItemsCommand.ts';
 
 const usage = `tandem — human-in-the-loop decisions
 
@@ -32,6 +33,10 @@ usage:
   tandem import labels FILE.csv|FILE.jsonl --workflow NAME [--text-column text] [--label-column label]
       Add labelled history to a workflow's training examples (warms up a built-in model);
       refused rows are listed with their reason, and a re-run adds nothing twice.
+  tandem import items FILE.csv|FILE.jsonl --workflow NAME [--text-column text] [--key-column id]
+                      [--fields a,b] [--metadata c,d] [--json]
+      Submit each row as an item, routed like live traffic; a re-run skips rows already in (by
+      --key-column, else by row content), rejected rows are listed with their row and reason.
   tandem bench routing --train FILE --test FILE [--text-column text] [--label-column label]
                        [--target-accuracy 0.97] [--reviewer-accuracy 0.98] [--handle-seconds 30]
                        [--audit-rate 0.02] [--cold-start] [--retrain-every N] [--chart FILE.svg]
@@ -149,7 +154,15 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'import': {
-      if (sub !== 'labels') throw new UsageError('usage: tandem import labels FILE --workflow NAME');
+      if (sub === 'items') {
+        try {
+          return await importItemsCommand(rest, withDb);
+        } catch (err) {
+          if (err instanceof ImportUsageError) throw new UsageError(err.message);
+          throw err;
+        }
+      }
+      if (sub !== 'labels') throw new UsageError('usage: tandem import labels|items FILE --workflow NAME');
       const { values, positionals } = parseArgs({
         args: rest,
         options: { workflow: { type: 'string' }, 'text-column': { type: 'string' }, 'label-column': { type: 'string' } },

@@ -69,3 +69,32 @@ export function csvRecord(cells: ReadonlyArray<string | number | null>): string 
     return /[",\r\n]/.test(s) || s !== s.trim() ? `"${s.replace(/"/g, '""')}"` : s;
   }).join(',')}\r\n`;
 }
+
+/** One record of a file read for a bulk import: its values, or why the line could not be read. */
+export type SourceRecord = { row: number; values: Record<string, unknown> } | { row: number; error: string };
+
+/**
+ * Records of a .csv or .jsonl/.json file where one bad line does not spoil the rest: a JSONL line
+ * that is not a JSON object becomes an error record. JSONL values keep their JSON types (numbers
+ * stay numbers for an input schema); CSV cells are strings. Row numbers are as a person counts
+ * them: a JSONL line's number, a CSV record's place after the header (line 1).
+ */
+export function readRecords(file: string): { format: 'csv' | 'jsonl'; records: SourceRecord[] } {
+  const text = readFileSync(file, 'utf8');
+  if (!/\.jsonl?$/i.test(file)) return { format: 'csv', records: parseCsv(text).map((values, i) => ({ row: i + 2, values })) };
+  const records: SourceRecord[] = [];
+  text.split('\n').forEach((raw, i) => {
+    const line = raw.trim();
+    if (line === '') return;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch (err) {
+      records.push({ row: i + 1, error: `not valid JSON (${err instanceof Error ? err.message : String(err)})` });
+      return;
+    }
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) records.push({ row: i + 1, error: 'not a JSON object' });
+    else records.push({ row: i + 1, values: value as Record<string, unknown> });
+  });
+  return { format: 'jsonl', records };
+}
