@@ -88,7 +88,28 @@ for (const driver of drivers) {
         await insertModelVersion(t.db, { workflow: 'm-model', weights: new Uint8Array([1]), labels: ['billing', 'bug', 'fraud', 'other'], trainingSize: 10, lastExample: '0', scores: { accuracy: 0.9, ece }, calibration: {}, trainingMs: 1, heldOut: [] });
       }
 
+      // A webhook endpoint with a delivered event (after one failed try), one pending for a minute
+      // after three failed tries, and a dead one after five.
+      const events = await t.db.query<{ id: string }>(`SELECT id::text AS id FROM events ORDER BY id LIMIT 3`);
+      assert.equal(events.length, 3);
+      const [endpoint] = await t.db.query<{ id: string }>(
+        `INSERT INTO webhook_endpoints (url, workflow, secret, created_by) VALUES ('http://127.0.0.1:9/hook', 'm-flow', 'whsec_dGVzdA==', 'test') RETURNING id::text AS id`,
+      );
+      await t.db.query(
+        `INSERT INTO webhook_deliveries (endpoint_id, event_id, status, attempts, created_at) VALUES
+           ($1::uuid, $2::bigint, 'delivered', 2, now() - interval '5 minutes'),
+           ($1::uuid, $3::bigint, 'pending', 3, now() - interval '60 seconds'),
+           ($1::uuid, $4::bigint, 'dead', 5, now() - interval '2 days')`,
+        [endpoint!.id, events[0]!.id, events[1]!.id, events[2]!.id],
+      );
+
       const { samples, types } = await scrape();
+      const hook = { endpoint: endpoint!.id };
+      assert.equal(value(samples, 'tandem_webhook_deliveries', { ...hook, status: 'pending' }), 1);
+      assert.equal(value(samples, 'tandem_webhook_deliveries', { ...hook, status: 'dead' }), 1);
+      assert.equal(value(samples, 'tandem_webhook_failed_attempts_total', hook), 1 + 3 + 5);
+      const lag = value(samples, 'tandem_webhook_delivery_lag_seconds', hook)!;
+      assert.ok(lag >= 60 && lag < 180, `the pending delivery waits about 60 s, not ${lag}`);
       const wf = { workflow: 'm-flow' };
       assert.equal(value(samples, 'tandem_items_total', { ...wf, route: 'auto' }), 3);
       assert.equal(value(samples, 'tandem_items_total', { ...wf, route: 'review' }), 4);

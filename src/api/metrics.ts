@@ -14,7 +14,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type MetricType } from 'prom-client';
 import type { Queryable } from '../store/db.ts';
 import {
-  countDecisionsBySource, countItemsByRoute, countSlaBreaches, readHandleTimes, readQueueLoad, readServedModels,
+  countDecisionsBySource, countItemsByRoute, countSlaBreaches, readHandleTimes, readQueueLoad, readServedModels, readWebhookLoad,
 } from '../store/metrics.ts';
 
 /** Upper bounds (seconds) of the task handle time buckets: a glance to a long investigation. */
@@ -116,6 +116,41 @@ export function createMetrics(db: Queryable): Metrics {
       const rows = await readLoadOnce();
       this.reset();
       for (const r of rows) this.set({ workflow: r.workflow, queue: r.queue }, r.oldest_open_seconds ?? 0);
+    },
+  });
+
+  // Webhook delivery, per endpoint, from the delivery log: every process sends, so only the
+  // database has the whole picture.
+  let hooks: ReturnType<typeof readWebhookLoad> | null = null;
+  const readHooksOnce = () => {
+    hooks ??= readWebhookLoad(db).finally(() => setTimeout(() => (hooks = null), 0));
+    return hooks;
+  };
+  new Gauge({
+    name: 'tandem_webhook_deliveries', help: 'Webhook deliveries waiting to be sent (pending) or given up on (dead), by endpoint id', labelNames: ['endpoint', 'status'], registers: [registry],
+    async collect() {
+      const rows = await readHooksOnce();
+      this.reset();
+      for (const r of rows) {
+        this.set({ endpoint: r.endpoint, status: 'pending' }, r.pending);
+        this.set({ endpoint: r.endpoint, status: 'dead' }, r.dead);
+      }
+    },
+  });
+  new Gauge({
+    name: 'tandem_webhook_delivery_lag_seconds', help: 'Age of the oldest webhook delivery still pending, by endpoint id; 0 when none is', labelNames: ['endpoint'], registers: [registry],
+    async collect() {
+      const rows = await readHooksOnce();
+      this.reset();
+      for (const r of rows) this.set({ endpoint: r.endpoint }, r.lag_seconds ?? 0);
+    },
+  });
+  new Counter({
+    name: 'tandem_webhook_failed_attempts_total', help: 'Webhook delivery attempts that did not deliver (error, timeout or non-2xx), by endpoint id', labelNames: ['endpoint'], registers: [registry],
+    async collect() {
+      const rows = await readHooksOnce();
+      this.reset();
+      for (const r of rows) this.inc({ endpoint: r.endpoint }, r.failed_attempts);
     },
   });
 

@@ -111,3 +111,26 @@ export async function readServedModels(db: Queryable): Promise<ServedModel[]> {
      FROM model_versions ORDER BY workflow, version DESC`,
   );
 }
+
+export interface WebhookLoad {
+  endpoint: string;
+  pending: number;
+  dead: number;
+  /** Attempts that did not deliver: every attempt of a pending or dead delivery, all but the last of a delivered one. */
+  failed_attempts: number;
+  /** Age of the oldest delivery still pending, or null. */
+  lag_seconds: number | null;
+}
+
+/** Per webhook endpoint: what waits, what died, what failed, and how far delivery lags. */
+export async function readWebhookLoad(db: Queryable): Promise<WebhookLoad[]> {
+  return db.query<WebhookLoad>(
+    `SELECT e.id::text AS endpoint,
+            count(d.id) FILTER (WHERE d.status = 'pending')::int AS pending,
+            count(d.id) FILTER (WHERE d.status = 'dead')::int AS dead,
+            coalesce(sum(CASE WHEN d.status = 'delivered' THEN d.attempts - 1 ELSE d.attempts END), 0)::int AS failed_attempts,
+            extract(epoch FROM now() - min(d.created_at) FILTER (WHERE d.status = 'pending'))::float8 AS lag_seconds
+     FROM webhook_endpoints e LEFT JOIN webhook_deliveries d ON d.endpoint_id = e.id
+     GROUP BY e.id ORDER BY e.id`,
+  );
+}
