@@ -1,4 +1,5 @@
 // Settings from the environment, with the defaults a newcomer's `npm start` needs.
+import { otlpTracesUrl } from './tracing.ts';
 export interface Config {
   databaseUrl: string | undefined;
   dataDir: string;
@@ -16,6 +17,8 @@ export interface Config {
   demoIntervalMs: number;
   /** Bearer token that may scrape /metrics from anywhere; without it only 127.0.0.1 may. */
   metricsToken: string | undefined;
+  /** OTLP/HTTP traces URL (from OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT); tracing is off without it. */
+  otlpTracesUrl: string | undefined;
 }
 
 function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
@@ -42,5 +45,6 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     estimateMs: intFrom(env, 'TANDEM_ESTIMATE_MS', 60_000, 100, 86_400_000),
     demoIntervalMs: intFrom(env, 'TANDEM_DEMO_INTERVAL_MS', 4000, 10, 86_400_000),
     metricsToken: env.TANDEM_METRICS_TOKEN || undefined,
+    otlpTracesUrl: otlpTracesUrl(env),
   };
 }

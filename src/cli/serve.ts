@@ -15,6 +15,7 @@ import { migrate } from '../store/migrate.ts';
 import type { Config } from './config.ts';
 import { startDemo, type Demo } from './demo.ts';
 import { readWorkflowFile } from './workflowFiles.ts';
+import { startTracing, type Tracing } from './tracing.ts';
 
 export interface ServeOptions {
   workflowFiles: string[];
@@ -26,10 +27,14 @@ export interface Running {
   app: FastifyInstance;
   engine: Engine;
   url: string;
+  /** Null unless an OTLP endpoint is configured. */
+  tracing: Tracing | null;
   stop(): Promise<void>;
 }
 
 export async function serve(config: Config, options: ServeOptions): Promise<Running> {
+  const tracing = config.otlpTracesUrl ? startTracing(config.otlpTracesUrl) : null;
+  if (tracing) options.log(`tracing: spans go to ${tracing.url}`);
   const db = await openDb({ url: config.databaseUrl, dataDir: config.dataDir, poolSize: config.poolSize });
   const applied = await migrate(db);
   if (applied.length > 0) options.log(`applied migrations: ${applied.join(', ')}`);
@@ -60,6 +65,7 @@ export async function serve(config: Config, options: ServeOptions): Promise<Runn
     app,
     engine,
     url,
+    tracing,
     stop: () =>
       (stopping ??= (async () => {
         await demo?.stop();
@@ -71,6 +77,7 @@ export async function serve(config: Config, options: ServeOptions): Promise<Runn
         await notifier.stop();
         await engine.close();
         await db.close();
+        await tracing?.stop();
       })()),
   };
 }

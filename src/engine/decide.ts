@@ -9,7 +9,8 @@ import { estimatesOf } from '../store/reviewerEstimates.ts';
 import type { Queryable } from '../store/db.ts';
 import { appendDecision, latestDecision, type DecisionRow, type DecisionSource } from '../store/decisions.ts';
 import { insertEvents, type NewEvent } from '../store/events.ts';
-import { lockItem, type ItemRow } from '../store/items.ts';
+import { getTraceParent, lockItem, type ItemRow } from '../store/items.ts';
+import { inSpan, linksTo } from './tracing.ts';
 import { newId } from '../store/ids.ts';
 import { upsertDecisionExample } from '../store/examples.ts';
 import { cancelOpenTasks, countVoteTasks, insertTask, type TaskRow } from '../store/tasks.ts';
@@ -143,10 +144,15 @@ export async function correctDecision(
   reason: string,
 ): Promise<DecisionRow> {
   requireLead(principal, wf.spec.name);
-  return db.transaction(async (tx) => {
+  const attributes = { 'tandem.workflow': wf.spec.name, 'tandem.item.id': itemId, 'tandem.decision.source': 'lead' };
+  return inSpan('tandem.decision', { attributes }, (span) => db.transaction(async (tx) => {
     const item = await lockItem(tx, itemId);
     if (!item || item.workflow !== wf.spec.name) throw notFound(`no item ${itemId}`);
     const decision = await appendDecision(tx, { itemId, source: 'lead', outcome, actor: actorName(principal), reason });
+    if (span.isRecording()) {
+      span.setAttribute('tandem.decision.version', decision.version);
+      span.addLinks(linksTo(await getTraceParent(tx, itemId), { 'tandem.link': 'submit' }));
+    }
     await learnFrom(tx, wf, item, outcome);
     const cancelled = await cancelOpenTasks(tx, itemId);
     await insertEvents(tx, [
@@ -158,7 +164,7 @@ export async function correctDecision(
       },
     ]);
     return decision;
-  });
+  }));
 }
 
 /**

@@ -12,6 +12,8 @@ import { machineOutcome } from './outcomes.ts';
 import { mayAccess, actorName, type Principal } from './principals.ts';
 import type { CompiledWorkflow } from './workflows.ts';
 import { targetRouting } from './tuning.ts';
+import { inSpan, markSpan, present, traceParentOf } from './tracing.ts';
+import type { Span } from '@opentelemetry/api';
 
 export interface SubmitInput {
   workflow: string;
@@ -30,7 +32,20 @@ export interface SubmitResult {
   createdAt: Date;
 }
 
-export async function submitItem(engine: Engine, principal: Principal, input: SubmitInput): Promise<SubmitResult> {
+export function submitItem(engine: Engine, principal: Principal, input: SubmitInput): Promise<SubmitResult> {
+  return inSpan('tandem.submit', { attributes: { 'tandem.workflow': input.workflow } }, async (span) => {
+    const result = await submitTraced(engine, principal, input, span);
+    if (span.isRecording()) {
+      span.setAttributes(present({
+        'tandem.item.id': result.itemId, 'tandem.item.created': result.created, 'tandem.route': result.route.route,
+        'tandem.model.label': result.route.label, 'tandem.model.confidence': result.route.confidence,
+      }));
+    }
+    return result;
+  });
+}
+
+async function submitTraced(engine: Engine, principal: Principal, input: SubmitInput, span: Span): Promise<SubmitResult> {
   if (!mayAccess(principal, input.workflow)) throw forbidden(`this key may not submit to workflow "${input.workflow}"`);
   const wf = await engine.workflows.get(engine.db, input.workflow);
   const text = input.text ?? null;
@@ -52,7 +67,13 @@ export async function submitItem(engine: Engine, principal: Principal, input: Su
   }
 
   const itemId = newId();
-  const prediction = await engine.models.predict(engine.db, wf, { workflow: wf.spec.name, text, fields, metadata, labels: wf.labels });
+  const prediction = await inSpan('tandem.predict', { parent: span, attributes: { 'tandem.workflow': wf.spec.name, 'tandem.item.id': itemId } }, async (predictSpan) => {
+    const p = await engine.models.predict(engine.db, wf, { workflow: wf.spec.name, text, fields, metadata, labels: wf.labels });
+    if (predictSpan.isRecording()) {
+      predictSpan.setAttributes(present({ 'tandem.model': p?.model ?? 'none', 'tandem.model.label': p?.label, 'tandem.model.confidence': p?.confidence }));
+    }
+    return p;
+  });
   const target = wf.spec.targetAccuracy === undefined ? null : targetRouting(wf, await engine.tunings.current(engine.db, wf.spec.name));
   const decided = decideRoute({
     policy: target?.policy ?? wf.spec.policy,
@@ -67,11 +88,14 @@ export async function submitItem(engine: Engine, principal: Principal, input: Su
   const plan = planWork(wf, route, actorName(principal), target?.reviewers ?? wf.spec.consensus.answers);
   const inserted = await insertRoutedItem(
     engine.db,
-    { id: itemId, workflow: wf.spec.name, idempotencyKey: key, requestHash, text, fields, metadata, prediction, route, status: plan.decision ? 'decided' : 'pending' },
+    { id: itemId, workflow: wf.spec.name, idempotencyKey: key, requestHash, text, fields, metadata, prediction, route, status: plan.decision ? 'decided' : 'pending', traceParent: traceParentOf(span) },
     plan.decision,
     plan.tasks,
     plan.events,
   );
+  if (inserted && plan.decision && span.isRecording()) {
+    markSpan('tandem.decision', { parent: span, attributes: { 'tandem.workflow': wf.spec.name, 'tandem.item.id': itemId, 'tandem.decision.source': 'machine', 'tandem.decision.version': 1 } });
+  }
   if (!inserted) {
     // Another request with the same key won the race while this one was predicting.
     const seen = key === null ? null : await getItemByKey(engine.db, wf.spec.name, key);

@@ -5,10 +5,11 @@ import { insertAnswer } from '../store/answers.ts';
 import { newId } from '../store/ids.ts';
 import type { Queryable } from '../store/db.ts';
 import { insertEvents } from '../store/events.ts';
-import { getItem, type ItemRow } from '../store/items.ts';
+import { getItem, getTraceParent, type ItemRow } from '../store/items.ts';
 import { claimNextTask, closeLease, extendLease, getTask, insertTask, type Lease, type TaskRow } from '../store/tasks.ts';
 import type { DecisionRow } from '../store/decisions.ts';
 import { settleAnswer } from './decide.ts';
+import { inSpan, linksTo, markSpan } from './tracing.ts';
 import type { Engine } from './engine.ts';
 import { conflict, invalid, notFound } from './errors.ts';
 import { parseOutcome, type RawOutcome } from './outcomes.ts';
@@ -121,7 +122,27 @@ export interface AnswerResult {
   feedback: GoldFeedback | null;
 }
 
-export async function answer(engine: Engine, principal: Principal, input: AnswerInput): Promise<AnswerResult> {
+export function answer(engine: Engine, principal: Principal, input: AnswerInput): Promise<AnswerResult> {
+  return inSpan('tandem.answer', { attributes: { 'tandem.task.id': input.taskId } }, async (span) => {
+    const result = await answerTraced(engine, principal, input);
+    if (span.isRecording()) {
+      const { task, decision } = result;
+      span.setAttributes({ 'tandem.workflow': task.workflow, 'tandem.item.id': task.item_id, 'tandem.task.kind': task.kind, 'tandem.decided': decision !== null });
+      if (decision) {
+        // The submit may have been traced by another process: its trace context is in the item.
+        const links = linksTo(await getTraceParent(engine.db, task.item_id), { 'tandem.link': 'submit' });
+        markSpan('tandem.decision', {
+          parent: span,
+          links,
+          attributes: { 'tandem.workflow': task.workflow, 'tandem.item.id': task.item_id, 'tandem.decision.source': decision.source, 'tandem.decision.version': decision.version },
+        });
+      }
+    }
+    return result;
+  });
+}
+
+async function answerTraced(engine: Engine, principal: Principal, input: AnswerInput): Promise<AnswerResult> {
   const lease = await leaseOf(engine.db, principal, input);
   const current = lease.task;
   let wf = await engine.workflows.get(engine.db, current.workflow);

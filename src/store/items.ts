@@ -16,6 +16,8 @@ export interface NewItem {
   prediction: unknown;
   route: unknown;
   status: 'pending' | 'decided';
+  /** The submit span's W3C traceparent when tracing is on (see engine/tracing.ts). */
+  traceParent?: string | null | undefined;
 }
 
 export interface NewMachineDecision {
@@ -68,9 +70,9 @@ export async function insertRoutedItem(
 ): Promise<{ id: string; created_at: Date } | null> {
   const rows = await db.query<{ id: string; created_at: Date }>(
     `WITH item AS (
-       INSERT INTO items (id, workflow, idempotency_key, request_hash, text, fields, metadata, prediction, route, status, decided_at)
+       INSERT INTO items (id, workflow, idempotency_key, request_hash, text, fields, metadata, prediction, route, status, decided_at, trace_parent)
        VALUES ($1::uuid, $2::text, $3::text, $4::text, $5::text, $6::jsonb, $7::jsonb, $8::jsonb, $9::jsonb, $10::text,
-               CASE WHEN $10::text = 'decided' THEN now() END)
+               CASE WHEN $10::text = 'decided' THEN now() END, $14::text)
        ON CONFLICT (workflow, idempotency_key) DO NOTHING
        RETURNING id, created_at
      ), decision AS (
@@ -108,6 +110,7 @@ export async function insertRoutedItem(
       JSON.stringify(decision ? [{ ...decision, id: newId() }] : []),
       JSON.stringify(tasks),
       JSON.stringify(events),
+      item.traceParent ?? null,
     ],
     'insertRoutedItem',
   );
@@ -127,6 +130,12 @@ export async function getItemByKey(db: Queryable, workflow: string, idempotencyK
     'getItemByKey',
   );
   return rows[0] ?? null;
+}
+
+/** The submit span's traceparent, or null (tracing was off, or no such item). */
+export async function getTraceParent(db: Queryable, id: string): Promise<string | null> {
+  const rows = await db.query<{ trace_parent: string | null }>(`SELECT trace_parent FROM items WHERE id = $1::uuid`, [id], 'getTraceParent');
+  return rows[0]?.trace_parent ?? null;
 }
 
 /** Locks the item for the rest of the transaction, so that decisions on it are made one at a time. */
