@@ -7,10 +7,11 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { spawn } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { configFromEnv } from '../src/cli/config.ts';
 import { serve, type Running } from '../src/cli/serve.ts';
-import { adminKey, client, freePort, labelWorkflow, person } from './harness.ts';
+import { adminKey, client, eventually, freePort, labelWorkflow, person } from './harness.ts';
 import { startScorer, type Scorer } from './scorer.ts';
 
 interface OtlpValue { stringValue?: string; intValue?: string | number; doubleValue?: number; boolValue?: boolean }
@@ -168,6 +169,29 @@ describe('OpenTelemetry traces', () => {
       assert.match(rows[0]?.trace_parent ?? '', new RegExp(`^00-${submit.traceId}-${submit.spanId}-0[01]$`));
     } finally {
       await running.stop();
+    }
+  });
+
+  test('examples/otlp-print.mjs, as the collector, prints the spans Tandem sends', async () => {
+    const examplePort = await freePort();
+    const child = spawn(process.execPath, ['examples/otlp-print.mjs'], { env: { ...process.env, PORT: String(examplePort) }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString('utf8')));
+    try {
+      await eventually(async () => (out.includes('collector on') ? true : undefined), 10_000, 'the example collector to listen');
+      const running = await serveWith({ OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${examplePort}` }, dataDir());
+      try {
+        const admin = client(running.url);
+        assert.equal((await admin.post('/v1/workflows', labelWorkflow('wf-example', { model: { type: 'http', url: scorer.url, timeoutMs: 2000 } }))).status, 201);
+        assert.equal((await admin.post('/v1/workflows/wf-example/items', { text: 'printed by the example' })).status, 201);
+        await running.tracing!.flush();
+        await eventually(async () => (/tandem\.submit .*"tandem\.workflow":"wf-example"/.test(out) ? true : undefined), 10_000, 'the submit span printed').catch((err) => { throw new Error(`${String(err)}; printed:\n${out}`); });
+        assert.match(out, /^ {2}tandem\.predict /m, 'the model call printed under its submit');
+      } finally {
+        await running.stop();
+      }
+    } finally {
+      child.kill('SIGINT');
     }
   });
 
