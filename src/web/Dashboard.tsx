@@ -6,6 +6,7 @@ import { Chart, type Line } from './Chart.tsx';
 import { pct } from './ItemView.tsx';
 import { QualityPanel } from './Quality.tsx';
 import type { Workflow } from './types.ts';
+import { WorkflowPicker } from './WorkflowPicker.tsx';
 
 interface Bucket {
   at: string;
@@ -137,14 +138,7 @@ export function Dashboard() {
     <div className="dashboard">
       <div className="toolbar">
         <h1>Dashboard</h1>
-        <label>
-          Workflow{' '}
-          <select value={name} onChange={(e) => setName(e.target.value)}>
-            {workflows.map((w) => (
-              <option key={w.name} value={w.name}>{w.name}</option>
-            ))}
-          </select>
-        </label>
+        <WorkflowPicker names={workflows.map((w) => w.name)} value={name} onChange={setName} />
         <label>
           Range{' '}
           <select value={range} onChange={(e) => setRange(Number(e.target.value))}>

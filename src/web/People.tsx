@@ -4,6 +4,7 @@ import { get, message, post, type Me } from './api.ts';
 import { pct } from './ItemView.tsx';
 import { Stat, type Interval, type Measured } from './Quality.tsx';
 import type { Workflow } from './types.ts';
+import { WorkflowPicker } from './WorkflowPicker.tsx';
 
 interface Person {
   id: string;
@@ -143,12 +144,7 @@ function Accuracy() {
     <section className="accuracy" aria-labelledby="accuracy-title" data-testid="reviewer-accuracy">
       <div className="toolbar">
         <h2 id="accuracy-title">Accuracy</h2>
-        <label>
-          Workflow{' '}
-          <select value={name} onChange={(e) => setName(e.target.value)}>
-            {workflows.map((w) => <option key={w}>{w}</option>)}
-          </select>
-        </label>
+        <WorkflowPicker names={workflows} value={name} onChange={setName} />
       </div>
       <p className="muted">
         Gold: answers on items with a known right answer (all stages; live gold is mixed into queues unannounced). Estimated: each

@@ -4,6 +4,7 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { get, message, put, query, type Me } from './api.ts';
 import { pct } from './ItemView.tsx';
 import type { Workflow } from './types.ts';
+import { WorkflowPicker } from './WorkflowPicker.tsx';
 
 interface Preview {
   threshold: number;
@@ -111,14 +112,7 @@ export function Settings({ me }: { me: Me }) {
     <div className="settings">
       <div className="toolbar">
         <h1>Settings</h1>
-        <label>
-          Workflow{' '}
-          <select value={name} onChange={(e) => setName(e.target.value)}>
-            {workflows.map((w) => (
-              <option key={w.name} value={w.name}>{w.name}</option>
-            ))}
-          </select>
-        </label>
+        <WorkflowPicker names={workflows.map((w) => w.name)} value={name} onChange={setName} />
       </div>
       {wf && draft && (
         <form className="card form" onSubmit={(e) => void save(e)}>
