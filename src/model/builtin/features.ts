@@ -9,7 +9,7 @@
 export interface FeatureOptions {
   /** Hash space of 2^bits buckets, before the vocabulary compacts it. */
   bits: number;
-  /** Longest word n-gram (1 = unigrams only; 0 = no word features, character n-grams alone). */
+  /** Longest word n-gram (1 = unigrams only). */
   wordNgrams: number;
   /** Character n-grams of these lengths inside each word padded with one space each side; charMax 0 turns them off. */
   charMin: number;
@@ -209,7 +209,7 @@ function hashInto(words: number, opts: FeatureOptions): void {
     let h = (FNV_OFFSET ^ SEED_WORD) >>> 0;
     for (let i = s; i < e; i++) h = Math.imul(h ^ codes[i]!, FNV_PRIME);
     wordHash[w] = h;
-    if (opts.wordNgrams > 0) emit(h, mask, w, 1);
+    emit(h, mask, w, 1);
     if (cmax === 0 || e - s < 2) continue;
     // n-grams of " word ": position 0 and len-1 are the padding spaces.
     const len = e - s + 2;
