@@ -70,7 +70,8 @@ export async function importItemsCommand(args: string[], withDb: <T>(fn: (db: Db
 }
 
 function summary(r: ItemImportReport): string {
-  const routes = Object.entries(r.routes).map(([route, n]) => `${route} ${n}`).join(', ');
+  // Sorted: the routes are counted as concurrent submits finish, so their insertion order varies run to run.
+  const routes = Object.entries(r.routes).sort(([a], [b]) => a.localeCompare(b)).map(([route, n]) => `${route} ${n}`).join(', ');
   const lines = [`read ${r.read} rows: imported ${r.imported}${routes ? ` (${routes})` : ''}, skipped as already in ${r.skipped}, rejected ${r.rejected.length}`];
   for (const x of r.rejected.slice(0, listed)) lines.push(`  row ${x.row}: ${x.reason}`);
   if (r.rejected.length > listed) lines.push(`  … and ${r.rejected.length - listed} more (--json lists all)`);
