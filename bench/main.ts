@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { runLoad, type LoadOptions } from './load.ts';
 import { benchRoutingCommand, RoutingUsageError } from '../src/cli/benchRouting.ts';
+import { benchSentiment } from './sentiment.ts';
 
 const usage = `usage: npm run bench -- <benchmark> [options]
 
@@ -11,6 +12,9 @@ benchmarks:
           submits, review submits, claim+answer pairs, server RSS, and pgbench TPC-B for scale.
   routing the feedback loop on a labelled data set: the same as \`tandem bench routing\`
           (--train FILE --test FILE …; run \`npm run bench -- routing --help\`).
+  sentiment the customer-sentiment scorers (npm lexicon scorers, the built-in classifier) on
+          the UCI Sentiment Labelled Sentences, and the share of routine Banking77 queries
+          each calls upset (--banking FILE --upset-below X).
 
 options (load):
   --seconds N       length of each measured run (default 10)
@@ -72,6 +76,7 @@ async function main(argv: string[]): Promise<number> {
       return 2;
     }
   }
+  if (name === 'sentiment') return benchSentiment(rest);
   if (name === 'help' || name === '--help' || name === '-h') {
     process.stdout.write(usage);
     return 0;

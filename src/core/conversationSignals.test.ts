@@ -118,7 +118,7 @@ test('an upset customer with a legal threat is escalated, with every reason', ()
     message({ text: 'This is a scam, let me talk to a human or my lawyer hears about it', sentiment: -0.8, metadata: { segment: 'vip' } }),
   );
   assert.deepEqual(s.reasons, [
-    { code: 'upset', sentiment: -0.8, threshold: -0.25 },
+    { code: 'upset', sentiment: -0.8, threshold: -0.5 },
     { code: 'risk_words', words: ['lawyer', 'scam'] },
     { code: 'human_requested', phrase: 'talk to a human' },
     { code: 'vip', segment: 'vip' },
@@ -130,8 +130,8 @@ test('an upset customer with a legal threat is escalated, with every reason', ()
 });
 
 test('sentiment: the threshold is inclusive; no score, no signal', () => {
-  assert.equal(conversationSignals(message({ sentiment: -0.25 })).route, 'escalate');
-  assert.equal(conversationSignals(message({ sentiment: -0.24 })).route, null);
+  assert.equal(conversationSignals(message({ sentiment: -0.5 })).route, 'escalate');
+  assert.equal(conversationSignals(message({ sentiment: -0.49 })).route, null);
   assert.equal(conversationSignals(message({ sentiment: null })).route, null);
   assert.equal(conversationSignals(message({ sentiment: Number.NaN })).route, null);
   assert.equal(conversationSignals(message({ sentiment: -0.1 }), { upsetBelow: 0 }).route, 'escalate');

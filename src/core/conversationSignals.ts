@@ -73,8 +73,11 @@ export const SIGNAL_ROUTES: Readonly<Record<ConversationSignal, RouteKind>> = {
 export const signalOptions = z.object({
   /** Risk phrases (replace the default list). */
   riskPhrases: z.array(z.string().min(1)).default([...DEFAULT_RISK_PHRASES]),
-  /** Sentiment at or below this (in [-1, 1]) counts as upset. */
-  upsetBelow: z.number().min(-1).max(1).default(-0.25),
+  /**
+   * Sentiment at or below this (in [-1, 1]) counts as upset. The default is model/sentiment.ts's
+   * UPSET_BELOW: VADER flags about 5 % of routine Banking77 queries there (bench/README.md).
+   */
+  upsetBelow: z.number().min(-1).max(1).default(-0.5),
   /** Contacts (conversations, this one included) on the same intent within the window that make a repeat. */
   repeatContacts: z.number().int().min(2).default(2),
   /** Window for repeated contact; 7 days is the usual first-contact-resolution window. */
