@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { runLoad, type LoadOptions } from './load.ts';
 import { benchRoutingCommand, RoutingUsageError } from '../src/cli/benchRouting.ts';
 import { benchSentiment } from './sentiment.ts';
+import { benchReplies } from './replies.ts';
 
 const usage = `usage: npm run bench -- <benchmark> [options]
 
@@ -15,6 +16,9 @@ benchmarks:
   sentiment the customer-sentiment scorers (npm lexicon scorers, the built-in classifier) on
           the UCI Sentiment Labelled Sentences, and the share of routine Banking77 queries
           each calls upset (--banking FILE --upset-below X).
+  replies the built-in reply drafter with a simulated agent: draft acceptance, edits and
+          rewrites, and the automatic-send trade-off at confidence cuts (--train FILE --test FILE
+          --replies FILE --seed N; Banking77 with one written reply per intent by default).
 
 options (load):
   --seconds N       length of each measured run (default 10)
@@ -77,6 +81,7 @@ async function main(argv: string[]): Promise<number> {
     }
   }
   if (name === 'sentiment') return benchSentiment(rest);
+  if (name === 'replies') return benchReplies(rest);
   if (name === 'help' || name === '--help' || name === '-h') {
     process.stdout.write(usage);
     return 0;
