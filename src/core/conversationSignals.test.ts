@@ -47,6 +47,9 @@ test('explicit requests for a person are found', () => {
     'Let me speak to your supervisor.',
     'HUMAN BEING PLEASE',
     'I NEED A REPRESENTATIVE',
+    'Can I get a human?',
+    'Is there a real person there?',
+    'let me speak to customer service',
   ];
   for (const text of asks) assert.notEqual(findHumanRequest(text), null, text);
   assert.equal(findHumanRequest('Can I speak with a real person?'), 'speak with a real person');
@@ -63,6 +66,9 @@ test('"agent" and "human" in other senses do not ask for a person', () => {
     "I'm not sure the robot vacuum payment went through",
     'The cash machine ate my card, I hate this machine',
     'Where is my card?',
+    'I want to get a person to person transfer',
+    'Is there a fee for adding a person to my account?',
+    'I made a transfer to someone yesterday and it has not arrived',
     '',
   ];
   for (const text of not) assert.equal(findHumanRequest(text), null, text);
