@@ -8,6 +8,8 @@
 //   recordDraftOutcome(library, sourceId, action, finalIntent?) → ReplyLibrary (counts sent-unchanged for the confidence)
 //   indexReplies(library, features?)                  → ReplyIndex (tf-idf vectors; rebuild after changes)
 //   draftReply(index, message, intent, intentConfidence, context, options?) → ReplyDraft | null
+//   rankReplies(index, message, intent)               → the intent's replies with their similarity, best first
+//   acceptanceOf(entry)                               → (sent + 1) / (uses + 2)
 //   placeholdersOf(text) / fillPlaceholders(text, context) / templatize(text, context, keys?)
 //
 // Retrieval: cosine similarity of tf-idf vectors (the built-in classifier's hashed word and
