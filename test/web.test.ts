@@ -451,7 +451,7 @@ describe('web app in Chromium', () => {
     await page.getByLabel('Workflow').first().selectOption('surging');
     const surge = page.getByTestId('surge');
     await surge.getByText('In surge: 1 of 2 steps in effect').waitFor();
-    assert.match(await surge.getByRole('table', { name: 'Surge changes, newest first' }).innerText(), /took Raise priority[\s\S]*forecast wait unbounded \(nobody is working\)/);
+    assert.match(await surge.getByRole('table', { name: 'Surge changes, newest first' }).innerText(), /Took: Raise priority[\s\S]*forecast wait unbounded \(nobody is working\)/);
     assert.match(await surge.getByRole('list', { name: 'Surge steps in declared order' }).innerText(), /Raise priority of urgent items in effect\s+Notify off/);
     await surge.screenshot({ path: `${shots}/surge.png` });
     await assertContrast(page, 'dashboard surge panel');

@@ -115,7 +115,7 @@ export function SurgePanel({ workflow }: { workflow: string }) {
                 {data.history.map((h) => (
                   <tr key={h.id}>
                     <td>{new Date(h.at).toLocaleString()}</td>
-                    <td>{h.direction === 'on' ? 'took' : 'reverted'} {names[h.action] ?? h.action}</td>
+                    <td>{h.direction === 'on' ? 'Took' : 'Reverted'}: {names[h.action] ?? h.action}</td>
                     <td className="small">{h.reason}</td>
                   </tr>
                 ))}
