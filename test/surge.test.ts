@@ -40,6 +40,8 @@ for (const driver of drivers) {
   describe(`surge policy on ${driver}`, () => {
     let t: TestDb;
     let app: TestApp;
+    /** Another engine on the same database, as a second process would be. */
+    let other: TestApp;
     let scorer: Scorer;
     let receiver: Awaited<ReturnType<typeof startReceiver>>;
     let notifier: Notifier;
@@ -49,6 +51,7 @@ for (const driver of drivers) {
     before(async () => {
       t = await freshDb(driver);
       app = await startApp(t.db);
+      other = await startApp(t.db);
       receiver = await startReceiver();
       // Confidence by a key in the text: billing is the low-risk label, fraud the high-risk one.
       scorer = await startScorer({ kind: 'labels', labels: { other: 0.5, bug: 0.5 } });
@@ -81,6 +84,7 @@ for (const driver of drivers) {
     after(async () => {
       await notifier.stop();
       await app.close();
+      await other.close();
       await scorer.close();
       await receiver.close();
       await t.drop();
@@ -160,6 +164,9 @@ for (const driver of drivers) {
       assert.ok(auto85.route.reasons.some((r) => r.code === 'confident' && r.threshold === 0.75));
       assert.ok(auto85.route.reasons.some((r) => r.code === 'surge' && r.action === 'lowerThresholds'));
       assert.equal((await submit('billing-75 during the surge')).route.route, 'auto');
+      // The state is in the database: another process routes by it too.
+      const elsewhere = await client(other.url, adminKey).post(`/v1/workflows/${wfName}/items`, { text: 'billing-85 in another process' });
+      assert.equal(elsewhere.body.route.route, 'auto');
       // Never below the floor: 0.55 stays with people; and the high-risk label keeps its threshold.
       assert.equal((await submit('billing-55 during the surge')).route.route, 'review');
       const fraud = await submit('fraud-85 during the surge');
@@ -232,6 +239,7 @@ for (const driver of drivers) {
       await eventually(async () => (receiver.got.flatMap((b) => b.events).some((e) => e.type === 'surge.changed' && e.payload.direction === 'off') ? true : undefined), 10_000, 'the easing notification');
       const surgeMessages = receiver.got.flatMap((b) => b.events).filter((e) => e.type === 'surge.changed').map((e) => `${e.payload.direction} ${e.payload.action}`);
       assert.deepEqual(surgeMessages, ['on notify', 'off notify']);
+      assert.equal(receiver.got.flatMap((b) => b.events).filter((e) => e.kind === 'urgent_task').length, 0, 'boosted tasks are not urgent-task messages of their own');
     });
 
     test('the surge view: 404 for an unknown workflow, 400 for a bad limit, and a workflow without a policy says so', async () => {

@@ -19,7 +19,9 @@ export function notificationKind(e: Pick<OutboxEvent, 'type' | 'payload'>): Noti
   if (e.type === 'reviewer.demoted') return 'reviewer_demoted';
   if (e.type === 'surge.changed') return e.payload.notify === true ? 'surge' : null;
   if (e.type === 'task.created') {
-    const priority = typeof e.payload.priority === 'number' ? e.payload.priority : 0;
+    // A surge's boost is not urgency of its own: the surge says when to notify (its notify step).
+    const boost = typeof e.payload.surgeBoost === 'number' ? e.payload.surgeBoost : 0;
+    const priority = (typeof e.payload.priority === 'number' ? e.payload.priority : 0) - boost;
     return e.payload.kind === 'escalation' || priority > 0 ? 'urgent_task' : null;
   }
   return null;

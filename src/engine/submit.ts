@@ -162,7 +162,10 @@ export function planWork(
     tasks.push(task('review', spec.queues.review, 'needs a person'));
   }
   for (const t of tasks) {
-    events.push({ type: 'task.created', workflow: spec.name, taskId: t.id, payload: { kind: t.kind, queue: t.queue, priority: t.priority, ...(t.deferred ? { deferred: true } : {}) } });
+    events.push({ type: 'task.created', workflow: spec.name, taskId: t.id, payload: {
+      kind: t.kind, queue: t.queue, priority: t.priority,
+      ...(t.surgeBoost ? { surgeBoost: t.surgeBoost } : {}), ...(t.deferred ? { deferred: true } : {}),
+    } });
   }
   return { decision, tasks, events };
 }
