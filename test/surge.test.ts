@@ -231,7 +231,8 @@ for (const driver of drivers) {
       assert.deepEqual(history.map((h) => `${h.direction} ${h.action}`), [
         'on prioritize', 'on lowerThresholds', 'on defer', 'on notify', 'off notify', 'off defer', 'off lowerThresholds', 'off prioritize',
       ]);
-      for (const h of history) assert.match(h.reason, /^forecast wait /);
+      for (const h of history) assert.match(h.reason, /^(with the \d+ deferred tasks back in the queue, )?forecast wait /);
+      assert.match(history[5]!.reason, /^with the 11 deferred tasks back in the queue/);
       assert.deepEqual(history[1]!.thresholds.billing, { from: 0.9, to: 0.75, floorThreshold: 0.75 });
       assert.equal(history[2]!.tasksDeferred, 10);
       assert.equal(history[5]!.tasksReleased, 11);

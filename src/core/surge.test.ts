@@ -117,6 +117,18 @@ test('hysteresis: between exitAt and enterAt nothing changes, and holdSeconds sp
   assert.equal(nextSurgeState(s, { ...flood, at: 60_000 }, entered).changes[0]?.action, 'lowerThresholds');
 });
 
+test('defer is reverted only when the wait stays low with the deferred tasks back in the queue', () => {
+  const s = spec({});
+  const deferring: SurgeState = { active: ['prioritize', 'lowerThresholds', 'defer'], changedAt: 0, floors: { spam: 0.7 } };
+  // 4 reviewers at 30 s: 100 deferred tasks alone make a 750 s backlog, above the 300 s target.
+  assert.deepEqual(nextSurgeState(s, { ...calm, at: 1000, deferredDepth: 100 }, deferring).changes, []);
+  const r = nextSurgeState(s, { ...calm, at: 1000, deferredDepth: 10 }, deferring);
+  assert.equal(r.changes[0]?.action, 'defer');
+  assert.match(r.changes[0]!.reason, /^with the 10 deferred tasks back in the queue, forecast wait 75 s is at or below 50%/);
+  // Only the defer step weighs them: the steps before it revert on the queue as it is.
+  assert.equal(nextSurgeState(s, { ...calm, at: 1000, deferredDepth: 100 }, { ...deferring, active: ['prioritize'] }).changes[0]?.action, 'prioritize');
+});
+
 test('lowerThresholds lowers only labels with an estimate, and says why the others were not', () => {
   const s = spec({ order: ['lowerThresholds'], prioritize: undefined, defer: undefined, lowerThresholds: { labels: ['spam', 'ham'], accuracyFloor: 0.95 } });
   const hamFloor: LabelFloor = { threshold: null, accuracy: null, known: 3, reason: 'no accuracy estimate for "ham": 3 known outcomes of the 10 needed' };

@@ -26,8 +26,14 @@ export type { SurgeAction, SurgeSpec } from './workflow.ts';
 export interface LoadSnapshot {
   /** When it was measured, ms since the epoch. */
   at: number;
-  /** Open human tasks waiting to be claimed. */
+  /** Open human tasks waiting to be claimed (deferred ones apart). */
   queueDepth: number;
+  /**
+   * Tasks held back by the `defer` step. They count only when that step is about to be
+   * reverted: it is reverted only if the wait stays low with them back in the queue, or the
+   * release itself would take the state straight back into the surge.
+   */
+  deferredDepth?: number;
   /** Items submitted per hour, recently. */
   arrivalsPerHour: number;
   /** Human tasks made per item submitted (the share sent to people; above 1 with consensus votes). */
@@ -274,11 +280,16 @@ export function nextSurgeState(spec: Pick<WorkflowSpec, 'surge' | 'slaSeconds'>,
     }
     return step({ active, changedAt: snapshot.at, floors }, change);
   }
-  if (wait <= exitAt * target && current.active.length > 0) {
+  if (current.active.length > 0) {
     const last = current.active[current.active.length - 1]!;
-    const active = current.active.slice(0, -1);
-    const reason = `forecast wait ${secs(wait)} is at or below ${Math.round(exitAt * 100)}% of the ${target} s target (${load(snapshot, forecast)}): "${last}" is reverted`;
-    return step(off(current, last, active, snapshot.at), { action: last, direction: 'off', active, reason, ...base });
+    const held = last === 'defer' ? Math.max(0, snapshot.deferredDepth ?? 0) : 0;
+    const after = held > 0 ? forecastWait({ ...snapshot, queueDepth: snapshot.queueDepth + held }) : forecast;
+    if (after.waitSeconds <= exitAt * target) {
+      const active = current.active.slice(0, -1);
+      const measured = held > 0 ? `with the ${held} deferred task${held === 1 ? '' : 's'} back in the queue, forecast wait ${secs(after.waitSeconds)}` : `forecast wait ${secs(wait)}`;
+      const reason = `${measured} is at or below ${Math.round(exitAt * 100)}% of the ${target} s target (${load(snapshot, forecast)}): "${last}" is reverted`;
+      return step(off(current, last, active, snapshot.at), { action: last, direction: 'off', active, reason, ...base });
+    }
   }
   return step(current, null);
 }

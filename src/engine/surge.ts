@@ -15,6 +15,7 @@ import {
   type CompiledSurge, type Forecast, type LoadSnapshot, type SurgeAction, type SurgeChange, type SurgeItem, type SurgeState,
 } from '../core/surge.ts';
 import { surgeActions, type PolicySpec } from '../core/workflow.ts';
+import { thresholdFor } from '../core/policy.ts';
 import type { Reason, Route } from '../core/types.ts';
 import type { RuleContext } from '../core/rules.ts';
 import type { Queryable } from '../store/db.ts';
@@ -97,21 +98,17 @@ export function applySurge(wf: CompiledWorkflow, s: SurgeRouting, usual: PolicyS
   const deferred = route.route !== 'escalate' && isDeferred(surge, s.state, item);
   const notes: Reason[] = [];
   if (route.label !== null && s.policy !== usual) {
-    const usualT = thresholdOf(usual, route.label);
-    const nowT = thresholdOf(s.policy, route.label);
+    const usualT = thresholdFor(usual, route.label);
+    const nowT = thresholdFor(s.policy, route.label);
     if (nowT < usualT) {
       const floor = surge.spec.lowerThresholds?.accuracyFloor ?? 0;
-      notes.push({ code: 'surge', action: 'lowerThresholds', note: `during a surge the threshold of "${route.label}" is ${nowT.toFixed(3)} instead of ${usualT.toFixed(3)} (its estimated accuracy stays at the ${(floor * 100).toFixed(1)}% floor)` });
+      notes.push({ code: 'surge', action: 'lowerThresholds', note: `during a surge the threshold of "${route.label}" is ${nowT.toFixed(3)} instead of ${usualT.toFixed(3)}, no lower than its ${(floor * 100).toFixed(1)}% accuracy floor allows` });
     }
   }
   if (boost > 0) notes.push({ code: 'surge', action: 'prioritize', note: `priority raised by ${boost} during a surge` });
   if (deferred) notes.push({ code: 'surge', action: 'defer', note: 'deferred: not claimed until the surge eases' });
   if (notes.length === 0) return { route, boost, deferred };
   return { route: { ...route, priority: route.priority + boost, reasons: [...route.reasons, ...notes] }, boost, deferred };
-}
-
-function thresholdOf(policy: Pick<PolicySpec, 'threshold' | 'labelThresholds'>, label: string): number {
-  return Object.hasOwn(policy.labelThresholds, label) ? (policy.labelThresholds[label] as number) : policy.threshold;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -160,6 +157,7 @@ export async function measureSnapshot(engine: Engine, workflow: string, o: Requi
       humanShare: load.arrivals > 0 ? load.tasks_made / load.arrivals : 1,
       reviewersActive: load.reviewers,
       meanHandleSeconds: load.handle_seconds ?? defaultHandleSeconds,
+      deferredDepth: load.deferred,
     },
     deferred: load.deferred,
   };
@@ -231,7 +229,7 @@ export async function controlWorkflow(engine: Engine, wf: CompiledWorkflow, o: R
 function loweredThresholds(usual: PolicySpec, surge: CompiledSurge | null, state: SurgeState): Record<string, { from: number; to: number; floorThreshold: number }> {
   const lowered = surgePolicy(usual, surge, state);
   const out: Record<string, { from: number; to: number; floorThreshold: number }> = {};
-  for (const [label, floor] of Object.entries(state.floors)) out[label] = { from: thresholdOf(usual, label), to: thresholdOf(lowered, label), floorThreshold: floor };
+  for (const [label, floor] of Object.entries(state.floors)) out[label] = { from: thresholdFor(usual, label), to: thresholdFor(lowered, label), floorThreshold: floor };
   return out;
 }
 
