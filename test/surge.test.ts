@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import { startNotifier, type Notifier } from '../src/engine/notifications.ts';
-import { runSurgePass, type SurgePass } from '../src/engine/surge.ts';
+import { controlWorkflow, runSurgePass, type SurgePass } from '../src/engine/surge.ts';
 import { adminKey, client, drivers, eventually, freshDb, labelWorkflow, person, startApp, type TestApp, type TestDb } from './harness.ts';
 import { startScorer, type Scorer } from './scorer.ts';
 
@@ -241,6 +241,22 @@ for (const driver of drivers) {
       const surgeMessages = receiver.got.flatMap((b) => b.events).filter((e) => e.type === 'surge.changed').map((e) => `${e.payload.direction} ${e.payload.action}`);
       assert.deepEqual(surgeMessages, ['on notify', 'off notify']);
       assert.equal(receiver.got.flatMap((b) => b.events).filter((e) => e.kind === 'urgent_task').length, 0, 'boosted tasks are not urgent-task messages of their own');
+    });
+
+    test('two controllers deciding at once on the same state write one change between them', async () => {
+      const spec = labelWorkflow('race-wf', { model: { type: 'http', url: scorer.url, timeoutMs: 2000 }, surge: { order: ['notify'], targetWaitSeconds: 60, holdSeconds: 0 } });
+      assert.equal((await admin.post('/v1/workflows', spec)).status, 201);
+      // Work waits and nobody works the workflow: the forecast is unbounded.
+      assert.equal((await admin.post('/v1/workflows/race-wf/items', { text: 'anyone there' })).status, 201);
+      const o = { windowSeconds: 300, activeSeconds: 600, now: Date.now };
+      const [a, b] = await Promise.all([
+        controlWorkflow(app.engine, await app.engine.workflows.get(t.db, 'race-wf'), o),
+        controlWorkflow(other.engine, await other.engine.workflows.get(t.db, 'race-wf'), o),
+      ]);
+      assert.ok([a, b].some((p) => p.written && p.changes.length === 1));
+      const events = await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM events WHERE workflow = 'race-wf' AND type = 'surge.changed'`);
+      assert.equal(events[0]!.n, 1);
+      assert.deepEqual((await admin.get('/v1/workflows/race-wf/surge')).body.active, ['notify']);
     });
 
     test('the surge view: 404 for an unknown workflow, 400 for a bad limit, and a workflow without a policy says so', async () => {
