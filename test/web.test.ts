@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { importLabels } from '../src/engine/importLabels.ts';
+import { runSurgePass } from '../src/engine/surge.ts';
 import { retrainWorkflow } from '../src/engine/retrain.ts';
 import { addReviewer } from '../src/engine/access.ts';
 import { webAppBuilt, webRoot } from '../src/api/webApp.ts';
@@ -170,13 +171,14 @@ describe('web app in Chromium', () => {
       labelWorkflow('blind', { model: http, policy: { threshold: 0.99 }, blindMode: true }),
       labelWorkflow('untrusted', { model: http, policy: { threshold: 0.99 } }),
       labelWorkflow('learn', { model: { type: 'builtin', minExamples: 20 }, targetAccuracy: 0.9 }),
+      labelWorkflow('surging', { model: http, policy: { threshold: 0.99 }, surge: { order: ['prioritize', 'notify'], targetWaitSeconds: 60, holdSeconds: 0, prioritize: { when: "metadata.segment == 'vip'" } } }),
     ]) {
       assert.equal((await admin.post('/v1/workflows', spec)).status, 201);
     }
     await addReviewer(t.db, { email: 'rita@test', name: 'Rita Reviewer', role: 'reviewer', workflows: ['triage', 'blind'], password });
     // Three reviewers voting on every item, with gold, audits, segments, shown then blind: the quality panel's data.
     quality = await seedQualityDemo(app.url, t.db);
-    await addReviewer(t.db, { email: 'lee@test', name: 'Lee Lead', role: 'lead', workflows: ['triage', 'blind', 'untrusted', 'learn', demoName], password });
+    await addReviewer(t.db, { email: 'lee@test', name: 'Lee Lead', role: 'lead', workflows: ['triage', 'blind', 'untrusted', 'learn', 'surging', demoName], password });
 
     // A built-in model with two versions, for the learning curve and the reliability diagram.
     const wf = await app.engine.workflows.get(t.db, 'learn');
@@ -442,6 +444,17 @@ describe('web app in Chromium', () => {
     await page.getByTestId('chart-reliability').locator('canvas').waitFor();
     assert.match(await page.locator('.tile', { hasText: 'Estimated accuracy' }).innerText(), /target 90\.0 %/);
     await page.screenshot({ path: `${shots}/dashboard-model.png`, fullPage: true });
+    // The surge panel: work waits and nobody is at work, so the controller takes the first step.
+    for (let i = 0; i < 3; i++) await submit('surging', `invoice question ${i}`);
+    const passes = await runSurgePass(app.engine, { owner: 'web-test' });
+    assert.deepEqual(passes?.find((p) => p.workflow === 'surging')?.changes.map((c) => c.action), ['prioritize']);
+    await page.getByLabel('Workflow').first().selectOption('surging');
+    const surge = page.getByTestId('surge');
+    await surge.getByText('In surge: 1 of 2 steps in effect').waitFor();
+    assert.match(await surge.getByRole('table', { name: 'Surge changes, newest first' }).innerText(), /Took: Raise priority[\s\S]*forecast wait unbounded \(nobody is working\)/);
+    assert.match(await surge.getByRole('list', { name: 'Surge steps in declared order' }).innerText(), /Raise priority of urgent items in effect\s+Notify off/);
+    await surge.screenshot({ path: `${shots}/surge.png` });
+    await assertContrast(page, 'dashboard surge panel');
     // The quality of the people, where there is too little data to say: it says so.
     await page.getByLabel('Workflow').first().selectOption('triage');
     await page.getByTestId('quality-agreement').getByText(/not enough data \(n = \d+/).first().waitFor();

@@ -14,6 +14,8 @@ export interface Config {
   retrainMs: number;
   /** How often Dawid–Skene is refitted for workflows whose consensus is weighted by it. */
   estimateMs: number;
+  /** How often the surge controller measures each workflow's load and moves its surge state. */
+  surgeMs: number;
   demoIntervalMs: number;
   /** Bearer token that may scrape /metrics from anywhere; without it only 127.0.0.1 may. */
   metricsToken: string | undefined;
@@ -43,6 +45,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     poolSize: intFrom(env, 'TANDEM_POOL_SIZE', 10, 1, 1000),
     retrainMs: intFrom(env, 'TANDEM_RETRAIN_MS', 5000, 100, 86_400_000),
     estimateMs: intFrom(env, 'TANDEM_ESTIMATE_MS', 60_000, 100, 86_400_000),
+    surgeMs: intFrom(env, 'TANDEM_SURGE_MS', 10_000, 50, 86_400_000),
     demoIntervalMs: intFrom(env, 'TANDEM_DEMO_INTERVAL_MS', 4000, 10, 86_400_000),
     metricsToken: env.TANDEM_METRICS_TOKEN || undefined,
     otlpTracesUrl: otlpTracesUrl(env),

@@ -9,6 +9,7 @@ import { startRetrainer } from '../engine/retrain.ts';
 import { startEstimator } from '../engine/reviewerEstimates.ts';
 import { startWebhookDispatcher } from '../engine/webhooks.ts';
 import { startNotifier } from '../engine/notifications.ts';
+import { startSurgeController } from '../engine/surge.ts';
 import { upsertWorkflow } from '../engine/workflows.ts';
 import { openDb } from '../store/db.ts';
 import { migrate } from '../store/migrate.ts';
@@ -57,6 +58,7 @@ export async function serve(config: Config, options: ServeOptions): Promise<Runn
   const estimator = startEstimator(engine, config.estimateMs, options.log);
   const webhooks = startWebhookDispatcher(db, {}, (err) => options.log(`webhook dispatcher failed: ${String(err)}`));
   const notifier = startNotifier(db, {}, (err) => options.log(`notifier failed: ${String(err)}`));
+  const surges = startSurgeController(engine, { intervalMs: config.surgeMs }, options.log);
   const app = await buildServer(engine, { bodyLimit: config.bodyLimit, rateLimitPerMinute: config.rateLimitPerMinute, logger: true, metricsToken: config.metricsToken });
   const address = await app.listen({ host: config.host, port: config.port });
   const url = address.replace('[::1]', 'localhost');
@@ -75,6 +77,7 @@ export async function serve(config: Config, options: ServeOptions): Promise<Runn
         await estimator.stop();
         await webhooks.stop();
         await notifier.stop();
+        await surges.stop();
         await engine.close();
         await db.close();
         await tracing?.stop();

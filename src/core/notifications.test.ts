@@ -18,6 +18,17 @@ test('only escalations, raised-priority tasks, SLA breaches and demotions are no
   assert.equal(notificationKind(ev('decision.made', {})), null);
 });
 
+test('a surge change is notable only while the surge policy notifies', () => {
+  assert.equal(notificationKind(ev('surge.changed', { action: 'defer', direction: 'on', notify: false })), null);
+  assert.equal(notificationKind(ev('task.created', { kind: 'review', priority: 100, surgeBoost: 100 })), null, 'a surge boost alone is not urgent');
+  assert.equal(notificationKind(ev('task.created', { kind: 'review', priority: 105, surgeBoost: 100 })), 'urgent_task');
+  assert.equal(notificationKind(ev('surge.changed', { action: 'notify', direction: 'on', notify: true })), 'surge');
+  const on = slackMessage([ev('surge.changed', { action: 'notify', direction: 'on', active: ['notify'], notify: true, reason: 'forecast <wait>' })]);
+  assert.equal(on.text, 'Surge in wf: took "notify": forecast &lt;wait&gt;');
+  const easing = slackMessage([ev('surge.changed', { action: 'notify', direction: 'off', active: ['prioritize'], notify: true, reason: 'calm' })]);
+  assert.equal(easing.text, 'Surge easing in wf: calm; the other steps revert as the load falls');
+});
+
 test('slack escaping leaves no control characters and round-trips', () => {
   fc.assert(
     fc.property(fc.string(), (s) => {

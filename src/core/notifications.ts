@@ -6,16 +6,22 @@ export const notificationFormats = ['slack', 'json'] as const;
 export type NotificationFormat = (typeof notificationFormats)[number];
 
 /** The event types a notification can come from; fan-out narrows further with `isNotable`. */
-export const notifiableEventTypes = ['task.created', 'task.overdue', 'reviewer.demoted'] as const;
+export const notifiableEventTypes = ['task.created', 'task.overdue', 'reviewer.demoted', 'surge.changed'] as const;
 
-export type NotificationKind = 'urgent_task' | 'sla_breach' | 'reviewer_demoted';
+export type NotificationKind = 'urgent_task' | 'sla_breach' | 'reviewer_demoted' | 'surge';
 
-/** Why an event deserves a message, or null: urgent = an escalation or a task with raised priority. */
+/**
+ * Why an event deserves a message, or null: urgent = an escalation or a task with raised
+ * priority; a surge change = one made while the workflow's surge policy has `notify` in effect.
+ */
 export function notificationKind(e: Pick<OutboxEvent, 'type' | 'payload'>): NotificationKind | null {
   if (e.type === 'task.overdue') return 'sla_breach';
   if (e.type === 'reviewer.demoted') return 'reviewer_demoted';
+  if (e.type === 'surge.changed') return e.payload.notify === true ? 'surge' : null;
   if (e.type === 'task.created') {
-    const priority = typeof e.payload.priority === 'number' ? e.payload.priority : 0;
+    // A surge's boost is not urgency of its own: the surge says when to notify (its notify step).
+    const boost = typeof e.payload.surgeBoost === 'number' ? e.payload.surgeBoost : 0;
+    const priority = (typeof e.payload.priority === 'number' ? e.payload.priority : 0) - boost;
     return e.payload.kind === 'escalation' || priority > 0 ? 'urgent_task' : null;
   }
   return null;
@@ -49,6 +55,14 @@ export function eventSummary(e: OutboxEvent): { kind: NotificationKind | null; t
       };
     case 'sla_breach':
       return { kind, text: `SLA breached in ${wf}: task ${e.taskId ?? '?'} was due ${str(p.dueAt)}` };
+    case 'surge':
+      return {
+        kind,
+        // Switching notify off is the last message of a surge: the rest reverts without one.
+        text: p.action === 'notify' && p.direction === 'off'
+          ? `Surge easing in ${wf}: ${str(p.reason)}; the other steps revert as the load falls`
+          : `Surge in ${wf}: ${p.direction === 'off' ? 'reverted' : 'took'} "${str(p.action)}": ${str(p.reason)}`,
+      };
     case 'reviewer_demoted':
       return { kind, text: `Reviewer ${str(p.email, str(p.reviewer))} was demoted in ${wf}: gold accuracy ${percent(p.accuracy)} below ${percent(p.floor)} over ${str(p.answers)} answers` };
     default:
@@ -56,7 +70,7 @@ export function eventSummary(e: OutboxEvent): { kind: NotificationKind | null; t
   }
 }
 
-const icons: Record<NotificationKind, string> = { urgent_task: ':rotating_light:', sla_breach: ':hourglass:', reviewer_demoted: ':arrow_down:' };
+const icons: Record<NotificationKind, string> = { urgent_task: ':rotating_light:', sla_breach: ':hourglass:', reviewer_demoted: ':arrow_down:', surge: ':ocean:' };
 
 /** Slack caps a message at 50 blocks; a batch never exceeds it. */
 export const maxBatch = 50;

@@ -30,7 +30,8 @@ export type Reason =
   | { code: 'out_of_scope'; coverage: number; minCoverage: number }
   | { code: 'rule'; rule: string; name: string; action: 'review' | 'escalate' }
   | { code: 'audit_sample'; rate: number }
-  | { code: 'target_accuracy'; target: number; note: string };
+  | { code: 'target_accuracy'; target: number; note: string }
+  | { code: 'surge'; action: 'prioritize' | 'lowerThresholds' | 'defer'; note: string };
 
 export interface Route {
   route: RouteKind;

@@ -5,6 +5,7 @@ import { createAuthenticator, type Authenticator } from './access.ts';
 import { createDecisionWaiters, type DecisionWaiters } from './waiters.ts';
 import { createModelRegistry, type ModelRegistry } from './models.ts';
 import { createTuningCache, type TuningCache } from './tuning.ts';
+import { createSurgeCache, type SurgeCache } from './surge.ts';
 
 export interface EngineOptions {
   /** Lease length when a claim does not ask for one. */
@@ -20,6 +21,8 @@ export interface Engine {
   waiters: DecisionWaiters;
   models: ModelRegistry;
   tunings: TuningCache;
+  /** Each workflow's surge state, read by routing (core/surge.ts). */
+  surges: SurgeCache;
   leaseSeconds: number;
   close(): Promise<void>;
 }
@@ -33,6 +36,7 @@ export async function createEngine(db: Db, options: EngineOptions = {}): Promise
     waiters,
     models: createModelRegistry(),
     tunings: createTuningCache(),
+    surges: createSurgeCache(),
     leaseSeconds: options.leaseSeconds ?? 300,
     close: () => waiters.close(),
   };

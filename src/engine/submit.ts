@@ -12,6 +12,7 @@ import { machineOutcome } from './outcomes.ts';
 import { mayAccess, actorName, type Principal } from './principals.ts';
 import type { CompiledWorkflow } from './workflows.ts';
 import { targetRouting } from './tuning.ts';
+import { applySurge, surgeRouting } from './surge.ts';
 import { inSpan, markSpan, present, traceParentOf } from './tracing.ts';
 import type { Span } from '@opentelemetry/api';
 
@@ -75,17 +76,22 @@ async function submitTraced(engine: Engine, principal: Principal, input: SubmitI
     return p;
   });
   const target = wf.spec.targetAccuracy === undefined ? null : targetRouting(wf, await engine.tunings.current(engine.db, wf.spec.name));
+  const usual = target?.policy ?? wf.spec.policy;
+  const surge = await surgeRouting(engine, wf, usual);
+  const ruleFields = text === null ? fields : { text, ...fields };
   const decided = decideRoute({
-    policy: target?.policy ?? wf.spec.policy,
+    policy: surge.policy,
     rules: wf.rules,
     labels: wf.labels,
     prediction,
-    fields: text === null ? fields : { text, ...fields },
+    fields: ruleFields,
     metadata,
     itemKey: key ?? itemId,
   });
-  const route: Route = target?.note && decided.route !== 'auto' ? { ...decided, reasons: [...decided.reasons, target.note] } : decided;
-  const plan = planWork(wf, route, actorName(principal), target?.reviewers ?? wf.spec.consensus.answers);
+  const noted: Route = target?.note && decided.route !== 'auto' ? { ...decided, reasons: [...decided.reasons, target.note] } : decided;
+  const surged = applySurge(wf, surge, usual, noted, { fields: ruleFields, metadata, label: noted.label, confidence: noted.confidence });
+  const route = surged.route;
+  const plan = planWork(wf, route, actorName(principal), target?.reviewers ?? wf.spec.consensus.answers, surged);
   const inserted = await insertRoutedItem(
     engine.db,
     { id: itemId, workflow: wf.spec.name, idempotencyKey: key, requestHash, text, fields, metadata, prediction, route, status: plan.decision ? 'decided' : 'pending', traceParent: traceParentOf(span) },
@@ -119,7 +125,13 @@ interface WorkPlan {
 }
 
 /** What a route makes of an item: a machine decision, human tasks, and the events that say so. */
-export function planWork(wf: CompiledWorkflow, route: Route, submitter: string, reviewers: number): WorkPlan {
+export function planWork(
+  wf: CompiledWorkflow,
+  route: Route,
+  submitter: string,
+  reviewers: number,
+  surge: { boost: number; deferred: boolean } = { boost: 0, deferred: false },
+): WorkPlan {
   const { spec } = wf;
   const events: NewEvent[] = [
     { type: 'item.routed', workflow: spec.name, payload: { route: route.route, audit: route.audit, reasons: route.reasons, submitter } },
@@ -132,6 +144,9 @@ export function planWork(wf: CompiledWorkflow, route: Route, submitter: string, 
     dueInSeconds: spec.slaSeconds,
     skills: route.skills,
     reason,
+    surgeBoost: surge.boost,
+    // An escalation is for a lead, never held back; an audit or a review of a deferred item is.
+    deferred: surge.deferred && kind !== 'escalation',
   });
   let decision: NewMachineDecision | null = null;
   const tasks: NewTask[] = [];
@@ -147,7 +162,10 @@ export function planWork(wf: CompiledWorkflow, route: Route, submitter: string, 
     tasks.push(task('review', spec.queues.review, 'needs a person'));
   }
   for (const t of tasks) {
-    events.push({ type: 'task.created', workflow: spec.name, taskId: t.id, payload: { kind: t.kind, queue: t.queue, priority: t.priority } });
+    events.push({ type: 'task.created', workflow: spec.name, taskId: t.id, payload: {
+      kind: t.kind, queue: t.queue, priority: t.priority,
+      ...(t.surgeBoost ? { surgeBoost: t.surgeBoost } : {}), ...(t.deferred ? { deferred: true } : {}),
+    } });
   }
   return { decision, tasks, events };
 }

@@ -3,6 +3,7 @@
 // while a change made by another process is seen within `cacheMs`.
 import { Ajv2020, type ValidateFunction, type ErrorObject } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
+import { compileSurge, type CompiledSurge } from '../core/surge.ts';
 import { compileRules, outcomeLabels, workflowSpec, type CompiledRule, type WorkflowSpec } from '../core/workflow.ts';
 import type { Queryable } from '../store/db.ts';
 import * as store from '../store/workflows.ts';
@@ -13,6 +14,8 @@ export interface CompiledWorkflow {
   spec: WorkflowSpec;
   version: number;
   rules: CompiledRule[];
+  /** The surge policy with its conditions parsed; null when the workflow has none. */
+  surge: CompiledSurge | null;
   /** The outcomes a prediction or an answer may name. */
   labels: string[];
   /** Problems with the item's fields against the input schema; empty when they fit. */
@@ -39,6 +42,7 @@ export function compileWorkflow(spec: WorkflowSpec, version: number, createdAt =
     spec,
     version,
     rules: compileRules(spec.policy),
+    surge: compileSurge(spec.surge),
     labels: outcomeLabels(spec),
     checkFields: (fields) => (validate && !validate(fields) ? (validate.errors ?? []).map(fieldProblem) : []),
     createdAt,

@@ -35,6 +35,10 @@ export interface NewTask {
   dueInSeconds: number;
   skills: string[];
   reason: string;
+  /** Held back by a surge's `defer` step (core/surge.ts isDeferred): not claimed until released. */
+  deferred?: boolean;
+  /** The part of `priority` a surge's `prioritize` step added, taken off when it is reverted. */
+  surgeBoost?: number;
 }
 
 export interface ItemRow {
@@ -81,10 +85,11 @@ export async function insertRoutedItem(
        FROM item, jsonb_array_elements($11::jsonb) AS d
        RETURNING item_id
      ), task AS (
-       INSERT INTO tasks (id, item_id, workflow, queue, kind, status, priority, due_at, skills, reason)
+       INSERT INTO tasks (id, item_id, workflow, queue, kind, status, priority, due_at, skills, reason, deferred, surge_boost)
        SELECT (t->>'id')::uuid, item.id, $2::text, t->>'queue', t->>'kind', 'open', (t->>'priority')::int,
               now() + make_interval(secs => (t->>'dueInSeconds')::int),
-              ARRAY(SELECT jsonb_array_elements_text(t->'skills')), t->>'reason'
+              ARRAY(SELECT jsonb_array_elements_text(t->'skills')), t->>'reason',
+              coalesce((t->>'deferred')::boolean, false), coalesce((t->>'surgeBoost')::int, 0)
        FROM item, jsonb_array_elements($12::jsonb) AS t
        RETURNING id
      ), event AS (

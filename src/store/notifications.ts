@@ -78,7 +78,9 @@ export async function fanOutNotifications(db: Queryable, types: readonly string[
        WHERE (tg.workflow IS NULL OR e.workflow = tg.workflow) AND e.type = ANY($1::text[])
          -- the SQL twin of core/notifications.ts notificationKind: a task is urgent when raised or escalated
          AND (e.type <> 'task.created' OR e.payload->>'kind' = 'escalation'
-              OR (jsonb_typeof(e.payload->'priority') = 'number' AND (e.payload->>'priority')::numeric > 0))
+              OR (jsonb_typeof(e.payload->'priority') = 'number'
+                  AND (e.payload->>'priority')::numeric - coalesce((e.payload->>'surgeBoost')::numeric, 0) > 0))
+         AND (e.type <> 'surge.changed' OR e.payload->'notify' = 'true'::jsonb)
        ORDER BY e.txid, e.id
        ON CONFLICT (target_id, event_id) DO NOTHING
        RETURNING 1

@@ -41,9 +41,9 @@ export interface ClaimFilter {
   leaseSeconds: number;
 }
 
-// The open tasks a claimer may take: $1 workflows (null: all), $2 workflow, $3 queue, $4 skills,
+// The open tasks a claimer may take (a task deferred by a surge waits until it is released): $1 workflows (null: all), $2 workflow, $3 queue, $4 skills,
 // $5 may take escalations, $6 reviewer.
-const claimable = `t.status = 'open'
+const claimable = `t.status = 'open' AND NOT t.deferred
          AND ($1::text[] IS NULL OR t.workflow = ANY($1::text[]))
          AND ($2::text IS NULL OR t.workflow = $2::text)
          AND ($3::text IS NULL OR t.queue = $3::text)

@@ -5,6 +5,7 @@ import { get, message, query } from './api.ts';
 import { Chart, type Line } from './Chart.tsx';
 import { pct } from './ItemView.tsx';
 import { QualityPanel } from './Quality.tsx';
+import { SurgePanel } from './Surge.tsx';
 import type { Workflow } from './types.ts';
 import { WorkflowPicker } from './WorkflowPicker.tsx';
 
@@ -169,6 +170,7 @@ export function Dashboard() {
               note={t.cost ? `reviewers ${t.cost.reviewers.toFixed(0)} · errors ${t.cost.errors.toFixed(0)}` : 'set costs in Settings'}
             />
           </div>
+          <SurgePanel workflow={name} />
           <div className="charts">
             <Chart id="items" title="Items in, and who decided" summary={`${t.items} items, ${t.auto} by the machine, ${t.toPeople} to people`} x={series.x} lines={series.items} />
             <Chart id="automation" title="Automation rate" summary={`overall ${pct(t.automationRate)}`} x={series.x} lines={series.automation} yRange={[0, 1]} yFormat={pctAxis} />

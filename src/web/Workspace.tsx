@@ -63,6 +63,8 @@ function reasonText(r: Reason): string {
       return `sampled for audit (${pct(r.rate)})`;
     case 'target_accuracy':
       return r.note ?? 'target accuracy';
+    case 'surge':
+      return r.note ?? 'surge policy';
     default:
       return r.code;
   }

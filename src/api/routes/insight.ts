@@ -4,6 +4,7 @@ import { thresholdPreview, workflowDashboard } from '../../engine/dashboard.ts';
 import { isLead, visibleWorkflows } from '../../engine/principals.ts';
 import { ledWorkflow, visibleWorkflow } from '../../engine/workflows.ts';
 import { reviewerStats } from '../../store/dashboard.ts';
+import { surgeView } from '../../engine/surge.ts';
 import { forbidden } from '../../engine/errors.ts';
 import { defineRoute } from '../route.ts';
 
@@ -39,6 +40,34 @@ export const insightRoutes = [
         throw invalid(`at most ${maxBuckets} buckets; use a longer bucket`, [{ path: 'query.bucket', message: `must be at least ${Math.ceil(span / maxBuckets)}` }]);
       }
       return { status: 200, body: await workflowDashboard(engine, wf, { from, to, bucketSeconds }) };
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/v1/workflows/{name}/surge',
+    tag: 'insight',
+    summary: 'The surge policy\'s state',
+    description:
+      'The workflow\'s surge policy (`order`, `enterAt`, `exitAt`, `targetWaitSeconds`), the actions in effect now (`active`, a prefix of `order`), the floor thresholds of the labels lowered, the last load the controller measured with its forecast wait (`measured`: queue depth, arrivals per hour, human share, reviewers at work, mean handle seconds, deferred tasks, and `forecast.waitSeconds`, null when work waits and nobody is at work), and the newest `limit` changes (default 50), newest first: each a `surge.changed` event with the action, `on` or `off`, the reason, the forecast and target, and what it did to waiting tasks.',
+    params: nameParam,
+    query: z.object({ limit: z.coerce.number().int().min(1).max(1000).optional().describe('Changes to list (default 50)') }).strict(),
+    responses: {
+      200: {
+        description: 'State, forecast and history',
+        schema: z.looseObject({
+          workflow: z.string(),
+          configured: z.boolean(),
+          order: z.array(z.string()),
+          active: z.array(z.string()),
+          changedAt: z.string().nullable(),
+          targetWaitSeconds: z.number(),
+          measured: z.record(z.string(), z.unknown()).nullable(),
+          history: z.array(z.looseObject({ id: z.string(), at: z.string(), action: z.string(), direction: z.string(), reason: z.string() })),
+        }),
+      },
+    },
+    async handle({ engine, principal, params, query }) {
+      return { status: 200, body: await surgeView(engine, principal, params.name, query.limit ?? 50) };
     },
   }),
   defineRoute({

@@ -25,7 +25,7 @@ export const notificationRoutes = [
     tag: 'notifications',
     summary: 'Add a chat notification target',
     description:
-      'Posts a message when an urgent task waits (an escalation, or a task with raised priority), a task breaches its SLA (task.overdue) or a reviewer is demoted. ' +
+      'Posts a message when an urgent task waits (an escalation, or a task with raised priority), a task breaches its SLA (task.overdue), a reviewer is demoted, or a surge policy changes step while its `notify` step is in effect (surge.changed). ' +
       '`format: slack` sends a Slack incoming-webhook message ({text, blocks}); `json` sends {events: [...]}. Events within `windowSeconds` (default 10) go out as one message; ' +
       'at most `perMinute` (default 6) messages a minute. Admins may notify about every workflow (no `workflow`); leads about a workflow they lead.',
     body: z
