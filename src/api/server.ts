@@ -4,7 +4,7 @@ import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
 import type { Engine } from '../engine/engine.ts';
 import { buildOpenApi } from './openapi.ts';
-import { toProblem } from './problem.ts';
+import { answerFor, toProblem } from './problem.ts';
 import { bearerToken, defineRoute, registerRoute, type RouteSpec } from './route.ts';
 import { itemRoutes } from './routes/items.ts';
 import { peopleRoutes } from './routes/people.ts';
@@ -54,9 +54,9 @@ export async function buildServer(engine: Engine, options: ServerOptions = {}): 
   app.removeContentTypeParser('text/plain');
 
   app.setErrorHandler((err, request, reply) => {
-    const problem = toProblem(err, request.url);
+    const { problem, retryAfterSeconds } = answerFor(err, request.url);
     if (problem.status >= 500) request.log.error({ err }, 'request failed');
-    if (problem.status === 503) reply.header('retry-after', '2');
+    if (retryAfterSeconds !== null) reply.header('retry-after', String(retryAfterSeconds));
     reply.code(problem.status).type('application/problem+json').send(problem);
   });
   app.setNotFoundHandler((request, reply) => {
