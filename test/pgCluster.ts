@@ -1,5 +1,7 @@
 // A throw-away PostgreSQL cluster for fault tests: initdb in a temporary folder, its own free
-// port, its unix socket inside that folder, fsync off. Tests stop, restart and constrain this
+// port, its unix socket inside that folder, fsync off (a server crash, unlike a machine crash,
+// loses nothing with it; synchronous_commit stays on, since an immediate stop would lose commits
+// already acknowledged). Tests stop, restart and constrain this
 // cluster only; the machine's own PostgreSQL is never touched. Removed on cleanup, and also when
 // the test process exits without cleaning up (a failed assertion, an uncaught error).
 import { spawnSync } from 'node:child_process';
@@ -61,7 +63,8 @@ function run(command: string, args: string[], maxFileBytes?: number): void {
   if (res.status !== 0) throw new Error(`${limited.join(' ')} failed (${res.status ?? res.signal}):\n${res.stdout}\n${res.stderr}`);
 }
 
-export async function createCluster(): Promise<Cluster> {
+/** A new cluster, started (with `maxFileBytes`, see Cluster.start). */
+export async function createCluster(options: { maxFileBytes?: number } = {}): Promise<Cluster> {
   const bin = binDir();
   const dir = mkdtempSync(join(tmpdir(), 'tandem-pg-'));
   if (asRoot) chownSync(dir, pgUid!, pgGid!);
@@ -70,7 +73,7 @@ export async function createCluster(): Promise<Cluster> {
   const port = await freePort();
   // 1 MB WAL segments: a file-size cap (see start) above 1 MB then never hits the WAL itself.
   run(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync', '--no-instructions', '-E', 'UTF8', '--wal-segsize=1']);
-  const serverOptions = [`-p ${port}`, `-k ${dir}`, '-c listen_addresses=127.0.0.1', '-c fsync=off', '-c synchronous_commit=off', '-c full_page_writes=off', '-c max_connections=200'].join(' ');
+  const serverOptions = [`-p ${port}`, `-k ${dir}`, '-c listen_addresses=127.0.0.1', '-c fsync=off', '-c full_page_writes=off', '-c max_connections=200'].join(' ');
   const url = (database = 'postgres') => `postgres://postgres@127.0.0.1:${port}/${database}`;
   const ctl = (args: string[], maxFileBytes?: number) => run(join(bin, 'pg_ctl'), ['-D', data, '-w', '-t', '30', ...args], maxFileBytes);
   let running = false;
@@ -121,6 +124,6 @@ export async function createCluster(): Promise<Cluster> {
     },
   };
   live.add(cluster);
-  cluster.start();
+  cluster.start(options);
   return cluster;
 }
