@@ -23,6 +23,30 @@ async function signedInReviewer(base: string, email: string, workflows: string[]
   return session.body.token;
 }
 
+/** Reads a Server-Sent Events stream (admin key) into `events` until aborted. */
+async function openStream(url: string, events: { event: string; data: string }[], signal: AbortSignal): Promise<void> {
+  const res = await fetch(url, { headers: { authorization: `Bearer ${adminKey}` }, signal });
+  assert.equal(res.status, 200);
+  void (async () => {
+    let buffer = '';
+    try {
+      for await (const chunk of res.body!.pipeThrough(new TextDecoderStream())) {
+        buffer += chunk;
+        let end;
+        while ((end = buffer.indexOf('\n\n')) >= 0) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const event = /^event: (.*)$/m.exec(block)?.[1];
+          const data = /^data: (.*)$/m.exec(block)?.[1];
+          if (event && data) events.push({ event, data });
+        }
+      }
+    } catch {
+      // aborted
+    }
+  })();
+}
+
 /** A 503 as the API must give it when the database is in trouble: problem+json, Retry-After, no internals. */
 function assertUnavailable(res: Res, detail: RegExp = /database/): void {
   assert.equal(res.status, 503, JSON.stringify(res.body));
@@ -153,7 +177,7 @@ async function drain(db: Db, base: string, token: string, workflow: string, ms =
 }
 
 async function assertAcceptedOnce(db: Db, workflow: string, load: Load): Promise<void> {
-  const rows = await db.query<{ key: string; id: string }>(`SELECT idempotency_key AS key, id::text AS id FROM items WHERE workflow = $1`, [workflow]);
+  const rows = await db.query<{ key: string; id: string }>(`SELECT idempotency_key AS key, id::text AS id FROM items WHERE workflow = $1 AND idempotency_key IS NOT NULL`, [workflow]);
   const byKey = new Map(rows.map((r) => [r.key, r.id]));
   assert.equal(byKey.size, rows.length, 'no key made two items');
   for (const [key, id] of load.accepted) assert.equal(byKey.get(key), id, `accepted item ${key} exists, once`);
@@ -217,7 +241,11 @@ describe('faults, on a Postgres cluster of the test\'s own', () => {
 
   test('Postgres restarted mid-load (fast, then immediate) and stopped: 503 with Retry-After at once, no crash, reconnects by itself, nothing half-written', async () => {
     const wf = 'restarted';
-    assert.equal((await client(a.url).post('/v1/workflows', labelWorkflow(wf))).status, 201);
+    assert.equal((await client(a.url).post('/v1/workflows', labelWorkflow(wf, { policy: { rules: [{ when: 'metadata.vip == true', priority: 5 }] } }))).status, 201);
+    // A live stream held open on A through all of it.
+    const live: { event: string; data: string }[] = [];
+    const stream = new AbortController();
+    await openStream(`${a.url}/v1/events/stream`, live, stream.signal);
     const tokens = await Promise.all([0, 1].map((r) => signedInReviewer(b.url, `restarted-${r}@test`, [wf])));
     const load = startLoad(wf, () => [a, b], tokens, 'r');
     await eventually(async () => (load.accepted.size >= 20 ? true : undefined), 20_000, 'load before the restart');
@@ -271,6 +299,12 @@ describe('faults, on a Postgres cluster of the test\'s own', () => {
       wokenInMs = performance.now() - answeredAt;
     }
     assert.ok(wokenInMs < 2500, `the long poll on B was woken by NOTIFY after the restarts (${wokenInMs.toFixed(0)} ms after the answer)`);
+
+    // The live stream opened before the restarts still reports new urgent work.
+    const vip = await client(b.url).post<{ id: string }>(`/v1/workflows/${wf}/items`, { text: 'urgent after the restarts', metadata: { vip: true } });
+    assert.equal(vip.status, 201);
+    await eventually(async () => (live.some((e) => e.event === 'urgent' && e.data.includes(vip.body.id)) ? true : undefined), 10_000, 'the urgent event on the stream held since before the restarts');
+    stream.abort();
 
     await drain(db, a.url, tokens[0]!, wf);
     await assertAcceptedOnce(db, wf, load);
@@ -439,6 +473,7 @@ describe('a read-only embedded database (PGlite)', () => {
       assert.equal((await admin.post('/v1/workflows', labelWorkflow('ro'))).status, 201);
       await t.db.exec('SET default_transaction_read_only = on');
       assertUnavailable(await admin.post('/v1/workflows/ro/items', { text: 'refused' }), /read-only/);
+      assert.deepEqual(await migrate(t.db), [], 'a current schema is checked by reading only: a process can start on a read-only database');
       assert.equal((await admin.get('/v1/workflows/ro')).status, 200, 'reads are served');
       await t.db.exec('SET default_transaction_read_only = off');
       assert.equal((await admin.post('/v1/workflows/ro/items', { text: 'accepted' })).status, 201);

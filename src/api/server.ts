@@ -82,7 +82,7 @@ export async function buildServer(engine: Engine, options: ServerOptions = {}): 
       liveStreamDoc,
       defineRoute({ method: 'GET', path: '/v1/openapi.json', tag: 'meta', auth: 'public', summary: 'OpenAPI document', responses: { 200: { description: 'This document' } }, handle: async () => ({ status: 200 }) }),
       defineRoute({ method: 'GET', path: '/metrics', tag: 'meta', auth: 'public', summary: 'Prometheus metrics', description: 'Text exposition format. Served to 127.0.0.1 without a proxy in between, or with the bearer token in TANDEM_METRICS_TOKEN.', responses: { 200: { description: 'Metrics' }, 401: { description: 'Neither local nor the metrics token' } }, handle: async () => ({ status: 200 }) }),
-      defineRoute({ method: 'GET', path: '/healthz', tag: 'meta', auth: 'public', summary: 'Health check', description: '200 when the database answers, else 503.', responses: { 200: { description: 'Healthy' } }, handle: async () => ({ status: 200 }) }),
+      defineRoute({ method: 'GET', path: '/healthz', tag: 'meta', auth: 'public', summary: 'Health check', description: '200 when the database answers, else 503 (problem+json, Retry-After). A read-only or full database still answers: writes then get their own 503.', responses: { 200: { description: 'Healthy' }, 503: { description: 'The database does not answer' } }, handle: async () => ({ status: 200 }) }),
     ],
     version,
   );
