@@ -32,9 +32,17 @@ export interface Cluster {
 }
 
 const live = new Set<Cluster>();
-process.once('exit', () => {
+const removeAll = () => {
   for (const c of live) c.remove();
-});
+};
+process.once('exit', removeAll);
+// Interrupted (Ctrl-C, a runner's timeout): clean up, then die of the same signal.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    removeAll();
+    process.kill(process.pid, signal);
+  });
+}
 
 function binDir(): string {
   const root = '/usr/lib/postgresql';

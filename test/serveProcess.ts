@@ -22,9 +22,17 @@ export interface ServeProcess {
 }
 
 const all = new Set<ServeProcess>();
-process.once('exit', () => {
+const killAll = () => {
   for (const s of all) if (s.alive()) s.proc.kill('SIGKILL');
-});
+};
+process.once('exit', killAll);
+// Interrupted (Ctrl-C, a runner's timeout): no server is left behind; then die of the same signal.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    killAll();
+    process.kill(process.pid, signal);
+  });
+}
 
 export async function startServe(name: string, databaseUrl: string, env: Record<string, string> = {}): Promise<ServeProcess> {
   const port = await freePort();
