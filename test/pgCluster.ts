@@ -7,7 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import pg from 'pg';
 import { freePort } from './harness.ts';
 
@@ -44,12 +44,16 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
+/** Where initdb and pg_ctl are: TANDEM_PG_BIN, else Debian's newest /usr/lib/postgresql/N/bin, else the PATH. */
 function binDir(): string {
+  if (process.env.TANDEM_PG_BIN) return process.env.TANDEM_PG_BIN;
   const root = '/usr/lib/postgresql';
   const versions = existsSync(root) ? readdirSync(root).filter((v) => existsSync(join(root, v, 'bin', 'initdb'))) : [];
   const newest = versions.sort((a, b) => Number(b) - Number(a))[0];
-  if (!newest) throw new Error(`no PostgreSQL server binaries under ${root}/*/bin (Debian package postgresql)`);
-  return join(root, newest, 'bin');
+  if (newest) return join(root, newest, 'bin');
+  const onPath = spawnSync('sh', ['-c', 'command -v initdb'], { encoding: 'utf8' });
+  if (onPath.status === 0 && onPath.stdout.trim()) return dirname(onPath.stdout.trim());
+  throw new Error(`no PostgreSQL server binaries (initdb, pg_ctl): set TANDEM_PG_BIN, or install them (Debian: postgresql, under ${root}/*/bin)`);
 }
 
 /** PostgreSQL refuses to run as root: then its commands run as the `postgres` OS user. */
