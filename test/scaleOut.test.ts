@@ -60,7 +60,7 @@ async function signedInReviewer(base: string, email: string, workflows: string[]
   return session.body.token;
 }
 
-describe('two serve processes on one Postgres database', () => {
+describe('scale-out: two serve processes behind a load balancer, one Postgres', () => {
   let fresh: TestDb;
   let a: ServeProcess;
   let b: ServeProcess;
