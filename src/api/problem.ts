@@ -12,6 +12,12 @@ export interface Problem {
   errors?: FieldProblem[];
 }
 
+/** A problem and, for one worth retrying later, the seconds to say in `Retry-After`. */
+export interface Answer {
+  problem: Problem;
+  retryAfterSeconds: number | null;
+}
+
 const byKind: Record<ProblemKind, { status: number; title: string }> = {
   invalid: { status: 400, title: 'Invalid request' },
   unauthorized: { status: 401, title: 'Unauthorized' },
@@ -43,18 +49,24 @@ export function problemType(status: number): string {
 }
 
 export function toProblem(err: unknown, instance: string): Problem {
+  return answerFor(err, instance).problem;
+}
+
+export function answerFor(err: unknown, instance: string): Answer {
   if (err instanceof EngineError) {
     const { status, title } = byKind[err.kind];
-    return { type: problemType(status), title, status, detail: err.message, instance, ...(err.problems.length ? { errors: err.problems } : {}) };
+    const problem = { type: problemType(status), title, status, detail: err.message, instance, ...(err.problems.length ? { errors: err.problems } : {}) };
+    return { problem, retryAfterSeconds: status === 503 ? 2 : null };
   }
   const status = clientStatus(err);
   if (status !== null) {
-    return { type: problemType(status), title: titles[status] ?? 'Bad request', status, detail: clientMessage(err, status), instance };
+    return { problem: { type: problemType(status), title: titles[status] ?? 'Bad request', status, detail: clientMessage(err, status), instance }, retryAfterSeconds: null };
   }
-  if (isDatabaseDown(err)) {
-    return { type: problemType(503), title: titles[503]!, status: 503, detail: 'the database is not reachable; try again shortly', instance };
+  const trouble = databaseTrouble(err);
+  if (trouble) {
+    return { problem: { type: problemType(503), title: titles[503]!, status: 503, detail: trouble.detail, instance }, retryAfterSeconds: trouble.retryAfterSeconds };
   }
-  return { type: problemType(500), title: 'Internal error', status: 500, detail: 'something went wrong on our side; it has been logged', instance };
+  return { problem: { type: problemType(500), title: 'Internal error', status: 500, detail: 'something went wrong on our side; it has been logged', instance }, retryAfterSeconds: null };
 }
 
 /** The status of an error Fastify or a plugin raised for a client mistake (bad JSON, too large…). */
@@ -72,7 +84,51 @@ function clientMessage(err: unknown, status: number): string {
   return message;
 }
 
-function isDatabaseDown(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  return code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === '57P01' || code === '57P03' || code === '08006' || code === '08001';
+export interface DatabaseTrouble {
+  detail: string;
+  retryAfterSeconds: number;
+}
+
+const unreachable: DatabaseTrouble = { detail: 'the database is not reachable; try again shortly', retryAfterSeconds: 2 };
+const restarting: DatabaseTrouble = { detail: 'the database is restarting or shutting down; try again shortly', retryAfterSeconds: 2 };
+const readOnly: DatabaseTrouble = {
+  detail: 'the database is read-only (a standby, or writes switched off): reads work, changes are refused until it accepts writes again',
+  retryAfterSeconds: 30,
+};
+const diskFull: DatabaseTrouble = { detail: 'the database is out of disk space: changes are refused until space is freed', retryAfterSeconds: 30 };
+const outOfMemory: DatabaseTrouble = { detail: 'the database is out of memory; try again shortly', retryAfterSeconds: 5 };
+const tooBusy: DatabaseTrouble = { detail: 'the database has no room for this request (too many connections or other resource limits); try again shortly', retryAfterSeconds: 5 };
+
+// Socket errors from the driver before or while talking to the server.
+const socketCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ENOTFOUND']);
+// node-postgres says these in words, with no code: a connection lost mid-query, a pool that could not connect in time.
+const driverMessages = [
+  'Connection terminated unexpectedly',
+  'Connection terminated due to connection timeout',
+  'Client has encountered a connection error and is not queryable',
+  'timeout exceeded when trying to connect',
+];
+
+/**
+ * A database that is down, restarting, read-only, full or out of memory is the server's trouble,
+ * not the client's, and passes: 503 with a Retry-After, by SQLSTATE (class 08 connection, 57P0x
+ * shutdown, 25006 read-only, class 53 insufficient resources) or by the driver's socket errors.
+ */
+export function databaseTrouble(err: unknown): DatabaseTrouble | null {
+  if (typeof err !== 'object' || err === null) return null;
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string') {
+    if (code.startsWith('08') && code.length === 5) return unreachable;
+    if (code === '57P01' || code === '57P02' || code === '57P03') return restarting;
+    if (code === '25006') return readOnly;
+    if (code === '53100') return diskFull;
+    if (code === '53200') return outOfMemory;
+    if (code.startsWith('53') && code.length === 5) return tooBusy;
+    if (socketCodes.has(code)) return unreachable;
+  }
+  const message = err instanceof Error ? err.message : '';
+  if (driverMessages.includes(message)) return unreachable;
+  // AggregateError from a connect that tried several addresses (localhost: ::1 and 127.0.0.1).
+  if (err instanceof AggregateError && err.errors.some((e) => databaseTrouble(e) === unreachable)) return unreachable;
+  return null;
 }

@@ -4,7 +4,7 @@ import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
 import type { Engine } from '../engine/engine.ts';
 import { buildOpenApi } from './openapi.ts';
-import { toProblem } from './problem.ts';
+import { answerFor, toProblem } from './problem.ts';
 import { bearerToken, defineRoute, registerRoute, type RouteSpec } from './route.ts';
 import { itemRoutes } from './routes/items.ts';
 import { peopleRoutes } from './routes/people.ts';
@@ -54,9 +54,9 @@ export async function buildServer(engine: Engine, options: ServerOptions = {}): 
   app.removeContentTypeParser('text/plain');
 
   app.setErrorHandler((err, request, reply) => {
-    const problem = toProblem(err, request.url);
+    const { problem, retryAfterSeconds } = answerFor(err, request.url);
     if (problem.status >= 500) request.log.error({ err }, 'request failed');
-    if (problem.status === 503) reply.header('retry-after', '2');
+    if (retryAfterSeconds !== null) reply.header('retry-after', String(retryAfterSeconds));
     reply.code(problem.status).type('application/problem+json').send(problem);
   });
   app.setNotFoundHandler((request, reply) => {
@@ -82,7 +82,7 @@ export async function buildServer(engine: Engine, options: ServerOptions = {}): 
       liveStreamDoc,
       defineRoute({ method: 'GET', path: '/v1/openapi.json', tag: 'meta', auth: 'public', summary: 'OpenAPI document', responses: { 200: { description: 'This document' } }, handle: async () => ({ status: 200 }) }),
       defineRoute({ method: 'GET', path: '/metrics', tag: 'meta', auth: 'public', summary: 'Prometheus metrics', description: 'Text exposition format. Served to 127.0.0.1 without a proxy in between, or with the bearer token in TANDEM_METRICS_TOKEN.', responses: { 200: { description: 'Metrics' }, 401: { description: 'Neither local nor the metrics token' } }, handle: async () => ({ status: 200 }) }),
-      defineRoute({ method: 'GET', path: '/healthz', tag: 'meta', auth: 'public', summary: 'Health check', description: '200 when the database answers, else 503.', responses: { 200: { description: 'Healthy' } }, handle: async () => ({ status: 200 }) }),
+      defineRoute({ method: 'GET', path: '/healthz', tag: 'meta', auth: 'public', summary: 'Health check', description: '200 when the database answers, else 503 (problem+json, Retry-After). A read-only or full database still answers: writes then get their own 503.', responses: { 200: { description: 'Healthy' }, 503: { description: 'The database does not answer' } }, handle: async () => ({ status: 200 }) }),
     ],
     version,
   );

@@ -64,10 +64,17 @@ async function openPglite(dataDir: string): Promise<Db> {
   };
 }
 
+const ignoreError = () => {};
+
+/** How long a request waits to connect, or for a free connection of the pool, before it fails. */
+const connectTimeoutMs = 10_000;
+
 async function openPostgres(url: string, poolSize: number): Promise<Db> {
   // JIT compilation costs more than it saves on this workload's short statements (a claim over
   // many open tasks was planned expensive enough to be compiled on every call).
-  const pool = new pg.Pool({ connectionString: url, max: poolSize, options: '-c jit=off' });
+  // A server that cannot be reached fails a request within connectTimeoutMs (refused connections
+  // fail at once), so that callers get a 503 rather than a hanging request.
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, options: '-c jit=off', connectionTimeoutMillis: connectTimeoutMs, keepAlive: true });
   // An idle client that loses its server must not take the process down; the next query reconnects.
   pool.on('error', () => {});
   const query = async <T = Row>(sql: string, params?: readonly unknown[], name?: string): Promise<T[]> => {
@@ -82,13 +89,19 @@ async function openPostgres(url: string, poolSize: number): Promise<Db> {
   let listener: Promise<pg.Client> | null = null;
   let closed = false;
   const connectListener = async (): Promise<pg.Client> => {
-    const client = new pg.Client({ connectionString: url });
+    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: connectTimeoutMs, keepAlive: true });
     client.on('error', () => {});
     client.on('notification', (msg) => {
       for (const h of handlers.get(msg.channel) ?? []) h(msg.payload ?? '');
     });
-    await client.connect();
-    for (const channel of handlers.keys()) await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+    try {
+      await client.connect();
+      for (const channel of handlers.keys()) await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+    } catch (err) {
+      // Connected but could not LISTEN (a server still starting up): do not keep the half-made connection.
+      await client.end().catch(() => {});
+      throw err;
+    }
     client.once('end', () => {
       listener = null;
       if (!closed) reconnect(250);
@@ -110,6 +123,10 @@ async function openPostgres(url: string, poolSize: number): Promise<Db> {
     query,
     transaction: async (fn) => {
       const client = await pool.connect();
+      // The pool watches for errors only while a client is idle. One whose server goes away
+      // between the statements of a transaction emits 'error', which unheard would end the process;
+      // the next statement (or ROLLBACK) fails instead, and the caller gets that error.
+      client.on('error', ignoreError);
       try {
         await client.query('BEGIN');
         const tx: Queryable = {
@@ -120,10 +137,12 @@ async function openPostgres(url: string, poolSize: number): Promise<Db> {
         };
         const result = await fn(tx);
         await client.query('COMMIT');
+        client.removeListener('error', ignoreError);
         client.release();
         return result;
       } catch (err) {
         await client.query('ROLLBACK').catch(() => {});
+        client.removeListener('error', ignoreError);
         // A client whose connection broke mid-transaction is not given back to the pool.
         client.release(err instanceof Error ? err : true);
         throw err;

@@ -22,10 +22,16 @@ export function loadMigrations(dir = migrationsDir): Migration[] {
 
 /** Applies the migrations not yet applied; returns the names it applied. */
 export async function migrate(db: Db): Promise<string[]> {
+  // Up to date is found out by reading only, so that a process can start, and `tandem export`
+  // run, on a database that is read-only (a standby, a replica) once its schema is current.
+  const [{ exists } = { exists: false }] = await db.query<{ exists: boolean }>(`SELECT to_regclass('schema_migrations') IS NOT NULL AS exists`);
+  const before = exists ? new Set((await db.query<{ version: number }>('SELECT version FROM schema_migrations')).map((r) => r.version)) : new Set<number>();
+  const pending = loadMigrations().filter((m) => !before.has(m.version));
+  if (pending.length === 0) return [];
   await db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
   const applied: string[] = [];
-  for (const m of loadMigrations()) {
+  for (const m of pending) {
     const done = await db.transaction(async (tx) => {
       await tx.query('SELECT pg_advisory_xact_lock($1::bigint)', [migrationLock]);
       const seen = await tx.query('SELECT 1 FROM schema_migrations WHERE version = $1::int', [m.version]);

@@ -34,10 +34,12 @@ export function registerLiveStream(app: FastifyInstance, engine: Engine, feed: L
     if (!token) throw unauthorized('send "Authorization: Bearer <API key or session token>"');
     const principal = await engine.auth.authenticate(engine.db, token);
     const workflows = visibleWorkflows(principal);
-    reply.hijack();
     const res = reply.raw;
+    // Subscribed before the stream opens: a database that cannot be read is still answered as a
+    // problem (503), not with a stream that never says anything.
+    const unsubscribe = await feed.subscribe({ workflows, lead: isLead(principal), send: (m) => res.headersSent && res.write(frame(m)) });
+    reply.hijack();
     res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-store', 'x-accel-buffering': 'no' });
-    const unsubscribe = await feed.subscribe({ workflows, lead: isLead(principal), send: (m) => res.write(frame(m)) });
     const first = await queueDepths(engine.db, workflows).catch(() => []);
     res.write(frame({ type: 'queues', queues: first.map(queueView) }));
     const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
