@@ -489,7 +489,7 @@ export function simulate(input: SimulationInput): SimulationResult {
     const machine = os.filter((o) => o.machine);
     const people = os.filter((o) => !o.machine);
     const errors = os.filter((o) => !o.correct).length;
-    const share = (xs: Outcome[]) => (xs.length === 0 ? null : xs.filter((o) => o.correct).length / xs.length);
+    const share = (xs: readonly Outcome[]) => (xs.length === 0 ? null : xs.filter((o) => o.correct).length / xs.length);
     return {
       arrivals: os.length,
       auto: machine.length,
