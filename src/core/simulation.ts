@@ -447,7 +447,8 @@ export function simulate(input: SimulationInput): SimulationResult {
         prediction: item.label === null || item.confidence === null
           ? null
           : { labels: { [item.label]: item.confidence }, label: item.label, confidence: item.confidence, explanation: [], model: 'simulated', ...(item.coverage === undefined ? {} : { coverage: item.coverage }) },
-        fields: item.fields ?? {},
+        // As the engine routes: the item's text is a field rules can test (`text contains …`).
+        fields: item.text === undefined ? item.fields ?? {} : { text: item.text, ...item.fields },
         metadata: item.metadata ?? {},
         itemKey: `sim-${input.seed}-${nextArrival}`,
       };
