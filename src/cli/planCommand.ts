@@ -147,7 +147,8 @@ function planJson(plan: CapacityPlan, capacity: WorkflowCapacity | null) {
 
 const pct = (x: number | null, digits = 1): string => (x === null ? '—' : `${(x * 100).toFixed(digits)} %`);
 const secs = (x: number): string => (!Number.isFinite(x) ? 'unbounded' : x < 10 ? `${x.toFixed(1)} s` : x < 5400 ? `${Math.round(x)} s` : `${(x / 3600).toFixed(1)} h`);
-const count = (x: number): string => (Number.isInteger(x) ? String(x) : x.toFixed(1));
+// Rounded first: 1000 × (1 − 0.8) is 200.00000000000003.
+const count = (x: number): string => String(Number(x.toFixed(1)));
 
 function describePlan(plan: CapacityPlan): string {
   const i = plan.input;
