@@ -122,7 +122,54 @@ export const queuesSpec = z
   })
   .strict();
 
-export const workflowSpec = z
+/** What a workflow does in a surge, one step at a time, in the order the lead declares. */
+export const surgeActions = ['prioritize', 'lowerThresholds', 'defer', 'notify'] as const;
+export type SurgeAction = (typeof surgeActions)[number];
+
+/**
+ * The surge policy (core/surge.ts): when the forecast wait for a new task reaches `enterAt` ×
+ * the target, the next action of `order` is taken; when it falls to `exitAt` × the target, the
+ * last one taken is reverted. The gap between the two, and `holdSeconds` between two changes,
+ * keep it from flapping.
+ */
+export const surgeSpec = z
+  .object({
+    order: z.array(z.enum(surgeActions)).min(1).max(surgeActions.length),
+    /** The wait the surge policy defends, in seconds; the workflow's slaSeconds when absent. */
+    targetWaitSeconds: z.number().int().min(1).max(30 * 24 * 3600).optional(),
+    enterAt: z.number().min(0.01).max(100).default(1),
+    exitAt: z.number().min(0).max(100).default(0.5),
+    holdSeconds: z.number().int().min(0).max(24 * 3600).default(60),
+    /** Items matching any of these policy rules (by name) or `when` get `boost` more priority. */
+    prioritize: z
+      .object({
+        rules: z.array(z.string().min(1).max(500)).max(100).default([]),
+        when: z.string().min(1).max(500).optional(),
+        boost: z.number().int().min(1).max(1000).default(100),
+      })
+      .strict()
+      .optional(),
+    /**
+     * Lowers the thresholds of these labels only, never below the lowest threshold at which the
+     * label's estimated accuracy (one-sided lower bound on known outcomes) is still `accuracyFloor`.
+     */
+    lowerThresholds: z
+      .object({
+        labels: z.array(label).min(1).max(1000),
+        accuracyFloor: z.number().min(0.5).max(0.9999),
+        /** Largest drop from the usual threshold, whatever the floor allows. */
+        maxDrop: z.number().min(0).max(1).default(1),
+        /** Known outcomes of a label, at or above a threshold, needed before it may be lowered there. */
+        minKnown: z.number().int().min(1).max(100_000).default(10),
+      })
+      .strict()
+      .optional(),
+    /** New tasks of items matching `when` wait, unclaimable, until the surge reverts this step. */
+    defer: z.object({ when: z.string().min(1).max(500) }).strict().optional(),
+  })
+  .strict();
+
+const workflowSpecBase = z
   .object({
     name,
     description: z.string().max(2000).default(''),
@@ -147,6 +194,8 @@ export const workflowSpec = z
     reviewerAccuracy: z.number().min(0.5).max(1).default(0.98),
     /** Time a person has to settle a task, in seconds. */
     slaSeconds: z.number().int().min(1).max(30 * 24 * 3600).default(24 * 3600),
+    /** What to do when the load outgrows the people; none when absent. */
+    surge: surgeSpec.optional(),
     /** Reviewers do not see the machine's suggestion until they answered (against automation bias). */
     blindMode: z.boolean().default(false),
     /** For the lead's dashboard: what an hour of review and one wrong decision cost. */
@@ -159,52 +208,103 @@ export const workflowSpec = z
       .strict()
       .optional(),
   })
-  .strict()
-  .superRefine((spec, ctx) => {
-    if (spec.answerType === 'label' && spec.labels.length < 2) {
-      ctx.addIssue({ code: 'custom', path: ['labels'], message: 'a label workflow needs at least two labels' });
-    }
-    if (spec.answerType !== 'label' && spec.labels.length > 0) {
-      ctx.addIssue({ code: 'custom', path: ['labels'], message: `labels are only for answerType "label"; "${spec.answerType}" has fixed outcomes` });
-    }
-    if (new Set(spec.labels).size !== spec.labels.length) {
-      ctx.addIssue({ code: 'custom', path: ['labels'], message: 'labels must be unique' });
-    }
-    if (spec.answerType === 'text' && spec.consensus.answers > 1) {
-      ctx.addIssue({ code: 'custom', path: ['consensus', 'answers'], message: 'free-text answers cannot be put to a vote; use answers: 1' });
-    }
-    if (spec.answerType === 'text' && spec.model.type !== 'none') {
-      ctx.addIssue({ code: 'custom', path: ['model'], message: 'a text workflow has no labels for a model to score; use model type "none"' });
-    }
-    const known = new Set(outcomeLabels(spec));
-    for (const l of Object.keys(spec.policy.labelThresholds)) {
-      if (!known.has(l)) ctx.addIssue({ code: 'custom', path: ['policy', 'labelThresholds', l], message: `unknown label "${l}"` });
-    }
-    spec.policy.rules.forEach((r, i) => {
-      const parsed = parseRule(typeof r === 'string' ? r : r.when);
-      if (!parsed.ok) ctx.addIssue({ code: 'custom', path: ['policy', 'rules', i], message: parsed.error });
-    });
-    const q = spec.quality;
-    const gated = q.trainingItems > 0 || q.qualification.items > 0;
-    if ((gated || q.goldRate > 0) && spec.answerType === 'text') {
-      ctx.addIssue({ code: 'custom', path: ['quality'], message: 'gold needs a right answer to score against; free-text workflows have none' });
-    }
-    if (q.accuracyFloor > 0 && !gated) {
-      ctx.addIssue({ code: 'custom', path: ['quality', 'accuracyFloor'], message: 'a reviewer below the floor goes back to training: set trainingItems or qualification.items too' });
-    }
-    if (new Set(spec.auditableAttributes).size !== spec.auditableAttributes.length) {
-      ctx.addIssue({ code: 'custom', path: ['auditableAttributes'], message: 'attributes must be unique' });
-    }
-    if (spec.queues.review === spec.queues.escalation) {
-      ctx.addIssue({ code: 'custom', path: ['queues'], message: 'review and escalation queues must differ' });
-    }
+  .strict();
+
+export const workflowSpec = workflowSpecBase.superRefine((spec, ctx) => {
+  if (spec.answerType === 'label' && spec.labels.length < 2) {
+    ctx.addIssue({ code: 'custom', path: ['labels'], message: 'a label workflow needs at least two labels' });
+  }
+  if (spec.answerType !== 'label' && spec.labels.length > 0) {
+    ctx.addIssue({ code: 'custom', path: ['labels'], message: `labels are only for answerType "label"; "${spec.answerType}" has fixed outcomes` });
+  }
+  if (new Set(spec.labels).size !== spec.labels.length) {
+    ctx.addIssue({ code: 'custom', path: ['labels'], message: 'labels must be unique' });
+  }
+  if (spec.answerType === 'text' && spec.consensus.answers > 1) {
+    ctx.addIssue({ code: 'custom', path: ['consensus', 'answers'], message: 'free-text answers cannot be put to a vote; use answers: 1' });
+  }
+  if (spec.answerType === 'text' && spec.model.type !== 'none') {
+    ctx.addIssue({ code: 'custom', path: ['model'], message: 'a text workflow has no labels for a model to score; use model type "none"' });
+  }
+  const known = new Set(outcomeLabels(spec));
+  for (const l of Object.keys(spec.policy.labelThresholds)) {
+    if (!known.has(l)) ctx.addIssue({ code: 'custom', path: ['policy', 'labelThresholds', l], message: `unknown label "${l}"` });
+  }
+  spec.policy.rules.forEach((r, i) => {
+    const parsed = parseRule(typeof r === 'string' ? r : r.when);
+    if (!parsed.ok) ctx.addIssue({ code: 'custom', path: ['policy', 'rules', i], message: parsed.error });
   });
+  const q = spec.quality;
+  const gated = q.trainingItems > 0 || q.qualification.items > 0;
+  if ((gated || q.goldRate > 0) && spec.answerType === 'text') {
+    ctx.addIssue({ code: 'custom', path: ['quality'], message: 'gold needs a right answer to score against; free-text workflows have none' });
+  }
+  if (q.accuracyFloor > 0 && !gated) {
+    ctx.addIssue({ code: 'custom', path: ['quality', 'accuracyFloor'], message: 'a reviewer below the floor goes back to training: set trainingItems or qualification.items too' });
+  }
+  if (new Set(spec.auditableAttributes).size !== spec.auditableAttributes.length) {
+    ctx.addIssue({ code: 'custom', path: ['auditableAttributes'], message: 'attributes must be unique' });
+  }
+  if (spec.surge) checkSurge(spec, ctx);
+  if (spec.queues.review === spec.queues.escalation) {
+    ctx.addIssue({ code: 'custom', path: ['queues'], message: 'review and escalation queues must differ' });
+  }
+});
+
+function checkSurge(spec: z.output<typeof workflowSpecBase>, ctx: z.RefinementCtx): void {
+  const surge = spec.surge!;
+  const at = (...path: Array<string | number>) => ['surge', ...path];
+  if (new Set(surge.order).size !== surge.order.length) {
+    ctx.addIssue({ code: 'custom', path: at('order'), message: 'each action may appear once in the order' });
+  }
+  if (!(surge.exitAt < surge.enterAt)) {
+    ctx.addIssue({ code: 'custom', path: at('exitAt'), message: `exitAt (${surge.exitAt}) must be below enterAt (${surge.enterAt}), or the surge would flap` });
+  }
+  for (const action of ['prioritize', 'lowerThresholds', 'defer'] as const) {
+    const inOrder = surge.order.includes(action);
+    if (inOrder && !surge[action]) ctx.addIssue({ code: 'custom', path: at(action), message: `"${action}" is in the order: describe it in surge.${action}` });
+    if (!inOrder && surge[action]) ctx.addIssue({ code: 'custom', path: at('order'), message: `surge.${action} is described but "${action}" is not in the order` });
+  }
+  const p = surge.prioritize;
+  if (p) {
+    if (p.rules.length === 0 && p.when === undefined) {
+      ctx.addIssue({ code: 'custom', path: at('prioritize'), message: 'name policy rules in "rules" or give a condition in "when"' });
+    }
+    const names = new Set(spec.policy.rules.map((r) => (typeof r === 'string' ? r : (r.name ?? r.when))));
+    p.rules.forEach((r, i) => {
+      if (!names.has(r)) ctx.addIssue({ code: 'custom', path: at('prioritize', 'rules', i), message: `no policy rule is named "${r}"` });
+    });
+    if (p.when !== undefined) {
+      const parsed = parseRule(p.when);
+      if (!parsed.ok) ctx.addIssue({ code: 'custom', path: at('prioritize', 'when'), message: parsed.error });
+    }
+  }
+  const lt = surge.lowerThresholds;
+  if (lt) {
+    const known = new Set(outcomeLabels(spec));
+    if (known.size === 0) ctx.addIssue({ code: 'custom', path: at('lowerThresholds'), message: `a "${spec.answerType}" workflow has no labels to lower thresholds for` });
+    else {
+      lt.labels.forEach((l, i) => {
+        if (!known.has(l)) ctx.addIssue({ code: 'custom', path: at('lowerThresholds', 'labels', i), message: `unknown label "${l}"` });
+      });
+    }
+    if (new Set(lt.labels).size !== lt.labels.length) ctx.addIssue({ code: 'custom', path: at('lowerThresholds', 'labels'), message: 'labels must be unique' });
+    if (known.size > 0 && lt.labels.length >= known.size) {
+      ctx.addIssue({ code: 'custom', path: at('lowerThresholds', 'labels'), message: 'list only the low-risk labels: at least one label must keep its threshold' });
+    }
+  }
+  if (surge.defer) {
+    const parsed = parseRule(surge.defer.when);
+    if (!parsed.ok) ctx.addIssue({ code: 'custom', path: at('defer', 'when'), message: parsed.error });
+  }
+}
 
 export type WorkflowSpecInput = z.input<typeof workflowSpec>;
 export type WorkflowSpec = z.output<typeof workflowSpec>;
 export type ModelSpec = WorkflowSpec['model'];
 export type PolicySpec = WorkflowSpec['policy'];
 export type QualitySpec = WorkflowSpec['quality'];
+export type SurgeSpec = NonNullable<WorkflowSpec['surge']>;
 
 /** A rule as the policy evaluates it: parsed once when the workflow is loaded. */
 export interface CompiledRule {
