@@ -75,7 +75,9 @@ test('a surge controller changes routing while active, and runs stay aligned ite
     initial: false,
     next: (_s, load) => load.forecastWaitSeconds > load.targetWaitSeconds,
     route: (on, input) => ({ route: decideRoute(on ? { ...input, policy: { ...input.policy, threshold: 0.4 } } : input), deferred: false }),
+    defers: () => false,
     active: (on) => on,
+    describe: (on) => (on ? 'lowered' : 'normal'),
   };
   const input = base({ profile: surgeProfile(300, [parseSurge('4x@1:00-2:00')], 3), reviewers: 8 });
   const plain = simulate(input);
@@ -86,21 +88,33 @@ test('a surge controller changes routing while active, and runs stay aligned ite
   assert.ok(withSurge.peak.serviceLevel! > plain.peak.serviceLevel!, `${withSurge.peak.serviceLevel} vs ${plain.peak.serviceLevel}`);
   assert.ok(withSurge.peak.accuracy! < plain.peak.accuracy!, 'more automation on wrong items costs accuracy');
   assert.ok(withSurge.timeline.some((p) => p.surgeActive) && withSurge.timeline.some((p) => !p.surgeActive));
+  assert.equal(withSurge.surgeChanges[0]!.state, 'lowered');
+  assert.ok(withSurge.surgeChanges[0]!.atSeconds >= 3600);
 });
 
-test('deferred items wait behind all other work', () => {
-  const controller: SurgeController<null> = {
-    initial: null,
-    next: () => null,
-    route: (_s, input) => ({ route: decideRoute(input), deferred: input.metadata.segment === 'low' }),
-    active: () => true,
+test('deferred items are held back until the controller releases them; the rest wait less', () => {
+  // Defers the low-priority segment during the first hour only.
+  const controller: SurgeController<boolean> = {
+    initial: true,
+    next: (_s, load) => load.atSeconds < 3600,
+    route: (on, input) => ({ route: decideRoute(input), deferred: on && input.metadata.segment === 'low' }),
+    defers: (on) => on,
+    active: (on) => on,
+    describe: (on) => (on ? 'defer' : 'normal'),
   };
   const low: ScoredItem = { ...unsure, metadata: { segment: 'low' } };
-  const r = simulate(base({ items: [unsure, low], profile: hourlyProfile([330]), reviewers: 6, surge: controller as SurgeController<unknown> }));
-  const plain = simulate(base({ items: [unsure, low], profile: hourlyProfile([330]), reviewers: 6 }));
-  // Priority only reorders: the total work is the same, the mean wait of the rest falls.
-  assert.equal(r.totals.tasks, plain.totals.tasks);
-  assert.ok(r.totals.waitP95! >= plain.totals.waitP95!);
+  const input = base({ items: [unsure, low], profile: hourlyProfile([380, 100]), reviewers: 7 });
+  const r = simulate({ ...input, surge: controller as SurgeController<unknown> });
+  const plain = simulate(input);
+  assert.equal(r.totals.tasks, plain.totals.tasks, 'the same work, reordered');
+  assert.equal(r.totals.unfinished, 0, 'released once the controller stops deferring');
+  assert.deepEqual(r.surgeChanges, [{ atSeconds: 3600, state: 'normal' }]);
+  // Half the first hour's tasks waited until 01:00 at least: the p95 wait is past half an hour.
+  assert.ok(r.hours[0]!.waitP95! > 1800, String(r.hours[0]!.waitP95));
+  // The other half, with half the load on seven reviewers, almost all start within 20 s.
+  assert.ok(r.hours[0]!.serviceLevel! > 0.45 && r.hours[0]!.serviceLevel! < 0.55, String(r.hours[0]!.serviceLevel));
+  // Released with their original priority and age, the held tasks go first after 01:00.
+  assert.ok(r.hours[1]!.waitP95! > plain.hours[1]!.waitP95!);
 });
 
 test('find reviewers: the least team meeting the service level at the peak', () => {

@@ -92,11 +92,15 @@ export interface Routing {
 /** What a surge controller sees each tick. */
 export interface LoadSnapshot {
   atSeconds: number;
-  /** Tasks waiting for a reviewer (not started). */
+  /** Tasks a reviewer may claim that wait for one (deferred tasks not counted). */
   queueDepth: number;
+  /** Tasks held back by the surge policy. */
+  deferred: number;
   /** How long the oldest waiting task has waited. */
   oldestWaitSeconds: number;
-  /** Tasks that reached people over the last 15 minutes, per hour. */
+  /** Items that arrived over the last 15 minutes, per hour. */
+  arrivalsPerHour: number;
+  /** Tasks made for people over the last 15 minutes, per hour. */
   humanArrivalsPerHour: number;
   reviewers: number;
   meanHandleSeconds: number;
@@ -109,10 +113,14 @@ export interface SurgeController<S> {
   initial: S;
   /** The next state from the current one and the load. */
   next(state: S, load: LoadSnapshot): S;
-  /** Routes an item under the state; `deferred` items are taken only when nothing else waits. */
+  /** Routes an item under the state: its route (with the priority its tasks get) and whether its tasks are held back. */
   route(state: S, input: RouteInput): { route: Route; deferred: boolean };
+  /** Whether held-back tasks stay held; when not, they join the queue. */
+  defers(state: S): boolean;
   /** Whether the state differs from normal operation (for the report and the chart). */
   active(state: S): boolean;
+  /** The state in a few words, for the log of changes. */
+  describe(state: S): string;
 }
 
 export interface SimulationInput {
@@ -181,6 +189,8 @@ export interface Totals {
 
 export interface SimulationResult {
   reviewers: number;
+  /** When the surge controller's state changed, and to what. */
+  surgeChanges: Array<{ atSeconds: number; state: string }>;
   hours: HourStats[];
   timeline: TimelinePoint[];
   totals: Totals;
@@ -387,6 +397,10 @@ export function simulate(input: SimulationInput): SimulationResult {
   const activeTicks = new Array<number>(hoursCount).fill(0);
   const allTicks = new Array<number>(hoursCount).fill(0);
   const recentHuman: number[] = [];
+  const recentItems: number[] = [];
+  let held: Task[] = [];
+  const surgeChanges: SimulationResult['surgeChanges'] = [];
+  let described = surge ? surge.describe(state) : '';
   let startedSinceSample: number[] = [];
   let seq = 0;
   let nextArrival = 0;
@@ -407,7 +421,9 @@ export function simulate(input: SimulationInput): SimulationResult {
   for (;;) {
     const arrivalAt = nextArrival < arrivals.length ? arrivals[nextArrival]! : Infinity;
     const doneAt = busy.peek() ?? Infinity;
-    const tickAt = surge && nextTick < horizon ? nextTick : Infinity;
+    // Past the last arrival the controller keeps looking while work remains, so that it can
+    // release what it held back as the load falls.
+    const tickAt = surge && (nextTick < horizon || held.length > 0) ? nextTick : Infinity;
     const sampleAt = nextSample <= horizon ? nextSample : Infinity;
     const now = Math.min(arrivalAt, doneAt, tickAt, sampleAt);
     if (now === Infinity || now > stopAt) break;
@@ -421,20 +437,36 @@ export function simulate(input: SimulationInput): SimulationResult {
       nextSample += sampleEvery;
     } else if (now === tickAt) {
       while (recentHuman.length > 0 && recentHuman[0]! < now - 900) recentHuman.shift();
+      while (recentItems.length > 0 && recentItems[0]! < now - 900) recentItems.shift();
       const oldest = queue.oldestArrival();
+      const span = Math.min(900, Math.max(now, 1));
       state = surge!.next(state, {
         atSeconds: now,
         queueDepth: queue.size,
+        deferred: held.length,
         oldestWaitSeconds: oldest === null ? 0 : now - oldest,
-        humanArrivalsPerHour: (recentHuman.length * 3600) / Math.min(900, Math.max(now, 1)),
+        arrivalsPerHour: (recentItems.length * 3600) / span,
+        humanArrivalsPerHour: (recentHuman.length * 3600) / span,
         reviewers: input.reviewers,
         meanHandleSeconds: meanHandle,
         forecastWaitSeconds: (queue.size * meanHandle) / input.reviewers,
         targetWaitSeconds: input.withinSeconds,
       });
-      const h = Math.min(hoursCount - 1, Math.floor(now / 3600));
-      allTicks[h]!++;
-      if (surge!.active(state)) activeTicks[h]!++;
+      const d = surge!.describe(state);
+      if (d !== described) {
+        surgeChanges.push({ atSeconds: now, state: d });
+        described = d;
+      }
+      if (held.length > 0 && !surge!.defers(state)) {
+        for (const t of held) queue.push(t);
+        held = [];
+        startWork(now);
+      }
+      if (now < horizon) {
+        const h = Math.floor(now / 3600);
+        allTicks[h]!++;
+        if (surge!.active(state)) activeTicks[h]!++;
+      }
       nextTick += tick;
     } else {
       nextArrival++;
@@ -462,11 +494,12 @@ export function simulate(input: SimulationInput): SimulationResult {
       }
       const auditRight = answerRnd() < input.reviewerAccuracy;
       const auditHandle = handleOf();
-      const priority = deferred ? -1_000_000 : route.priority;
+      recentItems.push(now);
       const enqueue = (handle: number) => {
-        const t: Task = { arrival: now, priority, seq: seq++, handle, hour, start: null };
+        const t: Task = { arrival: now, priority: route.priority, seq: seq++, handle, hour, start: null };
         tasks.push(t);
-        queue.push(t);
+        if (deferred) held.push(t);
+        else queue.push(t);
         recentHuman.push(now);
       };
       if (route.route === 'auto') {
@@ -528,6 +561,7 @@ export function simulate(input: SimulationInput): SimulationResult {
   const window = peakWindow(input.profile);
   return {
     reviewers: input.reviewers,
+    surgeChanges,
     hours,
     timeline,
     totals: pick5(stats(tasks, outcomes, horizon / 3600)),
