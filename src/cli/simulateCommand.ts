@@ -5,17 +5,18 @@
 // from a workflow's own data instead.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { compileRules, outcomeLabels, type WorkflowSpec } from '../core/workflow.ts';
+import { compileRules, outcomeLabels, workflowSpec, type WorkflowSpec } from '../core/workflow.ts';
 import {
   findReviewers, hourlyProfile, parseSurge, simulate, SimulationInputError, surgeProfile,
   type HandleTimes, type RateSegment, type ScoredItem, type SimulationInput, type SimulationResult, type Surge, type SurgeController, type Totals,
 } from '../core/simulation.ts';
 import { measureLoad } from '../engine/capacity.ts';
+import type { EvidenceItem } from '../core/thresholds.ts';
 import { gatherEvidence } from '../engine/tuning.ts';
 import { createWorkflowCache } from '../engine/workflows.ts';
 import type { Db } from '../store/db.ts';
 import { missingWorkflows } from '../store/workflows.ts';
-import { demoCalibration, demoWorkflowSpec } from './demoCalibration.ts';
+import { demoCalibration, demoSurgeSpec, demoWorkflowSpec } from './demoCalibration.ts';
 import { surgeControllerFor } from '../core/surgeSimulation.ts';
 import { renderLineChart } from './svgChart.ts';
 
@@ -44,6 +45,8 @@ options:
   --reviewer-cost C       cost of a reviewer-hour (default the workflow's costs, else 30)
   --error-cost C          cost of a wrong decision (default the workflow's costs, else 5)
   --workflow NAME         a workflow's policy, model evidence, handle times and arrival rate
+  --surge-policy FILE     a JSON surge policy (the workflow's "surge" field) to simulate instead
+                          of the workflow's own (the demo has a built-in one)
   --seed N                random seed (default 1)
   --svg FILE              charts of queue depth and wait over the day
   --json                  one JSON object
@@ -52,6 +55,7 @@ options:
 interface Setup {
   spec: WorkflowSpec;
   items: ScoredItem[];
+  evidence: EvidenceItem[];
   modelNote: string;
   handle: HandleTimes;
   handleNote: string;
@@ -99,6 +103,7 @@ export async function simulateCommand(args: string[], withDb: <T>(fn: (db: Db) =
         'reviewer-cost': { type: 'string' },
         'error-cost': { type: 'string' },
         workflow: { type: 'string' },
+        'surge-policy': { type: 'string' },
         seed: { type: 'string' },
         svg: { type: 'string' },
         json: { type: 'boolean' },
@@ -140,7 +145,7 @@ export async function simulateCommand(args: string[], withDb: <T>(fn: (db: Db) =
   const hours = hoursGiven ?? hourly?.length ?? 24;
   const base = givenRate ?? setup.arrivalsPerHour;
   const profile: RateSegment[] = hourly ? hourlyProfile(hourly).slice(0, hours) : surgeProfile(base, surges, hours);
-  const spec = setup.spec;
+  const spec = withSurgePolicy(setup.spec, values['surge-policy'] ?? null, values.workflow ? null : demoSurgeSpec(withinSeconds));
   const input: Omit<SimulationInput, 'reviewers'> = {
     seed,
     profile,
@@ -152,7 +157,7 @@ export async function simulateCommand(args: string[], withDb: <T>(fn: (db: Db) =
     costs: { reviewerPerHour: givenReviewerCost ?? spec.costs?.reviewerPerHour ?? 30, errorCost: givenErrorCost ?? spec.costs?.errorCost ?? 5 },
   };
   const currency = spec.costs?.currency ?? 'USD';
-  const controller = surgeControllerFor(spec, { withinSeconds });
+  const controller = surgeControllerFor(spec, setup.evidence) as SurgeController<unknown> | null;
   const policies: Array<{ name: string; surge: SurgeController<unknown> | null }> = [
     { name: 'without surge policy', surge: null },
     ...(controller ? [{ name: 'with surge policy', surge: controller }] : []),
@@ -183,7 +188,7 @@ export async function simulateCommand(args: string[], withDb: <T>(fn: (db: Db) =
     process.stdout.write(`${JSON.stringify({
       hours, seed, arrivalsPerHour: base, surges: surges.map((s) => ({ factor: s.factor, fromSeconds: s.fromSeconds, toSeconds: s.toSeconds })),
       serviceLevel, withinSeconds, model: setup.modelNote, handle: setup.handleNote, costs: { ...input.costs, currency },
-      surgePolicy: controller !== null,
+      surgePolicy: spec.surge ?? null,
       runs: runs.map((r) => ({ policy: r.name, reviewers: r.reviewers, found: r.found, peak: r.result.peak, totals: r.result.totals, hours: r.result.hours })),
     })}\n`);
     return 0;
@@ -195,17 +200,46 @@ export async function simulateCommand(args: string[], withDb: <T>(fn: (db: Db) =
     `  policy   ${spec.name}: threshold ${spec.policy.threshold}, ${spec.policy.rules.length} rules, ${pct(spec.policy.auditRate, 0)} audits, ${spec.consensus.answers} answer(s) per item`,
     `  people   handle time ${setup.handleNote}; ${pct(input.reviewerAccuracy, 1)} right; ${input.costs.reviewerPerHour} ${currency}/reviewer-hour, ${input.costs.errorCost} ${currency}/wrong decision`,
     `  target   ${pct(serviceLevel, 0)} of tasks started within ${withinSeconds} s; peak ${clock(peak.fromSeconds)}–${clock(peak.toSeconds)}`,
-    ...(controller ? [] : ['  (no surge policy is available in this build: only the plain policy is simulated)']),
+    spec.surge
+      ? `  surge    ${spec.surge.order.join(' → ')} when the forecast wait reaches ${Math.round(spec.surge.enterAt * 100)} % of ${spec.surge.targetWaitSeconds ?? spec.slaSeconds} s, back below ${Math.round(spec.surge.exitAt * 100)} %${values['surge-policy'] ? ` (${values['surge-policy']})` : values.workflow ? '' : ' (the demo\'s, see tandem simulate --help)'}`
+      : `  surge    ${spec.name} declares no surge policy (give one with --surge-policy FILE): only the plain policy is simulated`,
     '',
   ];
   if (find) {
     out.push(`Least reviewers meeting ${pct(serviceLevel, 0)} within ${withinSeconds} s during ${clock(peak.fromSeconds)}–${clock(peak.toSeconds)}: ` +
       runs.map((r) => `${r.reviewers} ${r.name}`).join(', ') + '.', '');
   }
-  for (const r of runs) out.push(hourTable(r.name, r.reviewers, r.result, withinSeconds, currency), '');
+  for (const r of runs) {
+    out.push(hourTable(r.name, r.reviewers, r.result, withinSeconds, currency));
+    const changes = r.result.surgeChanges;
+    if (changes.length > 0) {
+      const shown = changes.slice(0, 12).map((c) => `${clock(c.atSeconds)} ${c.state}`).join('; ');
+      out.push(`surge policy: ${shown}${changes.length > 12 ? `; … ${changes.length - 12} more changes` : ''}`);
+    }
+    out.push('');
+  }
   out.push(summary(runs, withinSeconds, currency));
   process.stdout.write(`${out.join('\n')}\n`);
   return 0;
+}
+
+/** The spec with the surge policy of `file`, else its own, else `fallback`; validated as a workflow. */
+function withSurgePolicy(spec: WorkflowSpec, file: string | null, fallback: unknown): WorkflowSpec {
+  let surge: unknown = spec.surge ?? fallback ?? undefined;
+  if (file !== null) {
+    try {
+      surge = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (err) {
+      throw new SimulateUsageError(`--surge-policy ${file}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  if (surge === undefined) return spec;
+  const parsed = workflowSpec.safeParse({ ...spec, surge });
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.map(String).join('.') || '(spec)'}: ${i.message}`);
+    throw new SimulateUsageError(`${file ?? 'the surge policy'} is not a valid surge policy for ${spec.name}: ${problems.join('; ')}`);
+  }
+  return parsed.data;
 }
 
 function demoSetup(sigma: number, handleSeconds: number | undefined): Setup {
@@ -215,6 +249,7 @@ function demoSetup(sigma: number, handleSeconds: number | undefined): Setup {
   return {
     spec: demoWorkflowSpec(),
     items: c.items,
+    evidence: c.evidence,
     modelNote: `built-in, trained on the demo's ${c.trainingSize} messages, scored on ${c.items.length} unseen ones (accuracy ${pct(c.accuracy, 1)})`,
     handle: { kind: 'lognormal', meanSeconds: mean, sigma },
     handleNote: `lognormal, mean ${mean} s, sigma ${sigma}`,
@@ -240,6 +275,7 @@ async function workflowSetup(name: string, withDb: <T>(fn: (db: Db) => Promise<T
     return {
       spec: wf.spec,
       items,
+      evidence,
       modelNote: `${wf.spec.model.type} model of ${name}: ${items.length} scored items with known outcomes (accuracy ${pct(accuracy, 1)}); rules on text or metadata do not fire on these`,
       handle: measured ? { kind: 'empirical', seconds: load.handleSamples } : { kind: 'lognormal', meanSeconds: mean, sigma },
       handleNote: measured ? `resampled from ${load.handleSamples.length} measured answers (mean ${Math.round(load.handleSeconds!)} s)` : `lognormal, mean ${Math.round(mean)} s, sigma ${sigma}`,
@@ -260,11 +296,13 @@ function wait(s: number | null): string {
 }
 
 function hourTable(name: string, reviewers: number, r: SimulationResult, within: number, currency: string): string {
+  const deferring = r.hours.some((h) => h.deferred > 0);
   const lines = [
     `${reviewers} reviewers, ${name}:`,
-    ` hour  arrivals   auto  to people  wait p50  wait p95  in ${String(within).padStart(3)} s  accuracy  cost/h ${currency}${r.hours.some((h) => h.surgeActive > 0) ? '  surge policy' : ''}`,
+    ` hour  arrivals   auto  to people  wait p50  wait p95  in ${String(within).padStart(3)} s  accuracy  cost/h ${currency}${deferring ? '  deferred (p95 wait)' : ''}${r.hours.some((h) => h.surgeActive > 0) ? '  surge policy' : ''}`,
     ...r.hours.map((h) =>
       `${clock(h.hour * 3600)}  ${String(h.arrivals).padStart(8)}  ${pct(h.arrivals ? h.auto / h.arrivals : null, 0).padStart(5)}  ${String(h.toPeople).padStart(9)}  ${wait(h.waitP50).padStart(8)}  ${wait(h.waitP95).padStart(8)}  ${pct(h.serviceLevel).padStart(8)}  ${pct(h.accuracy).padStart(8)}  ${Math.round(h.cost).toLocaleString('en-US').padStart(10)}` +
+      (deferring ? (h.deferred > 0 ? `  ${String(h.deferred).padStart(8)} (${wait(h.deferredWaitP95)})` : '').padEnd(20) : '') +
       (h.surgeActive > 0 ? `  on ${pct(h.surgeActive, 0)} of the hour` : ''),
     ),
   ];
@@ -282,6 +320,7 @@ function summary(runs: Array<{ name: string; reviewers: number; result: Simulati
   const block = (which: 'peak' | 'totals') => [
     row(`  started within ${within} s`, (t) => pct(t.serviceLevel), which),
     row('  wait p50 / p95', (t) => `${wait(t.waitP50)} / ${wait(t.waitP95)}`, which),
+    row('  deferred tasks (p95 wait)', (t) => (t.deferred > 0 ? `${t.deferred} (${wait(t.deferredWaitP95)})` : '0'), which),
     row('  automation', (t) => pct(t.arrivals ? t.auto / t.arrivals : null), which),
     row('  accuracy of decisions', (t) => `${pct(t.accuracy, 2)} (${t.errors} wrong)`, which),
     row('  cost per hour', (t, h) => `${Math.round(t.cost / h).toLocaleString('en-US')} ${currency}`, which),

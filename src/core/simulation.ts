@@ -148,11 +148,14 @@ export interface HourStats {
   auto: number;
   toPeople: number;
   tasks: number;
-  /** Wait for a reviewer, over tasks that arrived this hour (seconds). */
+  /** Wait for a reviewer, over tasks that arrived this hour and were not deferred (seconds). */
   waitP50: number | null;
   waitP95: number | null;
   /** Share of those tasks started within `withinSeconds`. */
   serviceLevel: number | null;
+  /** Tasks the surge policy held back, and their p95 wait (they are out of the service level by design). */
+  deferred: number;
+  deferredWaitP95: number | null;
   /** Decisions right: by the machine, by people, all. */
   machineAccuracy: number | null;
   humanAccuracy: number | null;
@@ -176,10 +179,13 @@ export interface Totals {
   auto: number;
   toPeople: number;
   tasks: number;
+  /** Over tasks not deferred. */
   waitP50: number | null;
   waitP95: number | null;
   meanWaitSeconds: number | null;
   serviceLevel: number | null;
+  deferred: number;
+  deferredWaitP95: number | null;
   accuracy: number | null;
   errors: number;
   cost: number;
@@ -205,6 +211,7 @@ interface Task {
   handle: number;
   hour: number;
   start: number | null;
+  deferred: boolean;
 }
 
 /** A binary heap over tasks: highest priority first, then earliest arrival. */
@@ -496,7 +503,7 @@ export function simulate(input: SimulationInput): SimulationResult {
       const auditHandle = handleOf();
       recentItems.push(now);
       const enqueue = (handle: number) => {
-        const t: Task = { arrival: now, priority: route.priority, seq: seq++, handle, hour, start: null };
+        const t: Task = { arrival: now, priority: route.priority, seq: seq++, handle, hour, start: null, deferred };
         tasks.push(t);
         if (deferred) held.push(t);
         else queue.push(t);
@@ -516,9 +523,12 @@ export function simulate(input: SimulationInput): SimulationResult {
     }
   }
 
-  const stats = (ts: readonly Task[], os: readonly Outcome[], hoursSpanned: number) => {
+  const stats = (all: readonly Task[], os: readonly Outcome[], hoursSpanned: number) => {
+    const ts = all.filter((t) => !t.deferred);
     // A task never started waited at least until the end: counted so, never as on time.
-    const waits = ts.map((t) => (t.start ?? stopAt) - t.arrival).sort((a, b) => a - b);
+    const waitOf = (t: Task) => (t.start ?? stopAt) - t.arrival;
+    const waits = ts.map(waitOf).sort((a, b) => a - b);
+    const held = all.filter((t) => t.deferred).map(waitOf).sort((a, b) => a - b);
     const onTime = ts.filter((t) => t.start !== null && t.start - t.arrival <= input.withinSeconds).length;
     const machine = os.filter((o) => o.machine);
     const people = os.filter((o) => !o.machine);
@@ -528,7 +538,9 @@ export function simulate(input: SimulationInput): SimulationResult {
       arrivals: os.length,
       auto: machine.length,
       toPeople: people.length,
-      tasks: ts.length,
+      tasks: all.length,
+      deferred: held.length,
+      deferredWaitP95: quantile(held, 0.95),
       waitP50: quantile(waits, 0.5),
       waitP95: quantile(waits, 0.95),
       meanWaitSeconds: waits.length === 0 ? null : waits.reduce((a, b) => a + b, 0) / waits.length,
@@ -538,7 +550,7 @@ export function simulate(input: SimulationInput): SimulationResult {
       accuracy: share(os),
       errors,
       cost: hoursSpanned * input.reviewers * input.costs.reviewerPerHour + errors * input.costs.errorCost,
-      unfinished: ts.filter((t) => t.start === null).length,
+      unfinished: all.filter((t) => t.start === null).length,
     };
   };
 
@@ -553,6 +565,7 @@ export function simulate(input: SimulationInput): SimulationResult {
     const s = stats(tasksByHour[h]!, outcomesByHour[h]!, (to - from) / 3600);
     hours.push({
       hour: h, arrivals: s.arrivals, auto: s.auto, toPeople: s.toPeople, tasks: s.tasks, waitP50: s.waitP50, waitP95: s.waitP95, serviceLevel: s.serviceLevel,
+      deferred: s.deferred, deferredWaitP95: s.deferredWaitP95,
       machineAccuracy: s.machineAccuracy, humanAccuracy: s.humanAccuracy, accuracy: s.accuracy, errors: s.errors, cost: s.cost,
       surgeActive: allTicks[h]! > 0 ? activeTicks[h]! / allTicks[h]! : 0,
     });
