@@ -570,16 +570,16 @@ export function simulate(input: SimulationInput): SimulationResult {
       surgeActive: allTicks[h]! > 0 ? activeTicks[h]! / allTicks[h]! : 0,
     });
   }
-  const pick5 = ({ machineAccuracy: _m, humanAccuracy: _h, ...rest }: ReturnType<typeof stats>): Totals => rest;
+  const totalsOf = ({ machineAccuracy: _m, humanAccuracy: _h, ...rest }: ReturnType<typeof stats>): Totals => rest;
   const window = peakWindow(input.profile);
   return {
     reviewers: input.reviewers,
     surgeChanges,
     hours,
     timeline,
-    totals: pick5(stats(tasks, outcomes, horizon / 3600)),
+    totals: totalsOf(stats(tasks, outcomes, horizon / 3600)),
     peak: {
-      ...pick5(stats(
+      ...totalsOf(stats(
         tasks.filter((t) => t.arrival >= window.fromSeconds && t.arrival < window.toSeconds),
         outcomes.filter((o) => o.arrival >= window.fromSeconds && o.arrival < window.toSeconds),
         (window.toSeconds - window.fromSeconds) / 3600,
