@@ -3,10 +3,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { client, eventually, freePort, freshDb, labelWorkflow } from './harness.ts';
+import { client, eventually, freePort, freshDb, labelWorkflow, person, startApp } from './harness.ts';
 import { insertWorkflow } from '../src/store/workflows.ts';
 import { workflowSpec } from '../src/core/workflow.ts';
 
@@ -134,6 +134,109 @@ describe('tandem import labels on a Postgres server', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
       await t.drop();
+    }
+  });
+});
+
+describe('tandem plan and tandem simulate', () => {
+  const run = (...args: string[]) => spawnSync(process.execPath, [...main, ...args], { env: { ...process.env }, encoding: 'utf8' });
+
+  test('plan --json prints one object with the integer reviewers: the Call Centre Helper example', () => {
+    const r = run('plan', '--arrivals-per-hour', '200', '--handle-seconds', '180', '--service-level', '0.8', '--within-seconds', '20', '--shrinkage', '0.3', '--json');
+    assert.equal(r.status, 0, r.stderr);
+    const out = JSON.parse(r.stdout);
+    assert.equal(out.reviewers, 20);
+    assert.equal(out.needed, 14);
+    assert.ok(Math.abs(out.serviceLevel - 0.888) < 0.0005 && Math.abs(out.occupancy - 0.714) < 0.0005);
+    assert.equal(r.stdout.trim().split('\n').length, 1, 'one line of JSON');
+    const plain = run('plan', '--arrivals-per-hour', '1000', '--handle-seconds', '180', '--within-seconds', '20', '--automation-rate', '0.8', '--patience-seconds', '300');
+    assert.equal(plain.status, 0, plain.stderr);
+    assert.match(plain.stdout, /Erlang A, patience 300 s/);
+    assert.match(plain.stdout, /1000 items\/h, 80\.0 % decided by the machine: 200\/h reach people/);
+    assert.match(plain.stdout, /> +13 +13 +85\.8 %/, 'the table marks the 13 needed');
+  });
+
+  test('plan: bad flags are one line and exit code 2', () => {
+    for (const args of [
+      ['plan', '--arrivals-per-hour', 'lots', '--handle-seconds', '60'],
+      ['plan', '--arrivals-per-hour', '100', '--handle-seconds', '60', '--service-level', '1'],
+      ['plan', '--arrivals-per-hour', '100', '--handle-seconds', '60', '--shrinkage', '1.2'],
+      ['plan', '--handle-seconds', '60'],
+      ['plan', '--arivals', '3'],
+    ]) {
+      const r = run(...args);
+      assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, /^tandem: /);
+      assert.doesNotMatch(r.stderr, /\bat .*\.ts:\d+/, 'no stack trace');
+    }
+    assert.match(run('plan', '--arrivals-per-hour', 'lots', '--handle-seconds', '60').stderr, /--arrivals-per-hour must be a number/);
+  });
+
+  test('plan --workflow measures arrivals, handle time and automation on a Postgres server', async () => {
+    const t = await freshDb('postgres');
+    const app = await startApp(t.db);
+    try {
+      const admin = client(app.url);
+      assert.equal((await admin.post('/v1/workflows', labelWorkflow('staffed'))).status, 201);
+      const rev = await person(t.db, 'reviewer', ['staffed']);
+      const me = client(app.url, rev.token);
+      for (const ms of [40_000, 80_000]) {
+        await admin.post('/v1/workflows/staffed/items', { text: `charged twice ${ms}` });
+        const c = await me.post('/v1/tasks/claim', { workflow: 'staffed' });
+        await me.post(`/v1/tasks/${c.body.task.id}/answer`, { assignment: 1, label: 'billing', timeSpentMs: ms });
+      }
+      const env = { ...process.env, DATABASE_URL: t.url! };
+      const r = spawnSync(process.execPath, [...main, 'plan', '--workflow', 'staffed', '--within-seconds', '20', '--json'], { env, encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+      const out = JSON.parse(r.stdout);
+      assert.equal(out.measured.items, 2);
+      assert.equal(out.handleSeconds, 60);
+      assert.equal(out.arrivalsPerHour, 2);
+      assert.deepEqual(out.sources, { arrivalsPerHour: 'measured', handleSeconds: 'measured', automationRate: 'measured' });
+      assert.ok(Number.isInteger(out.reviewers) && out.reviewers >= 1);
+      assert.ok(out.whatIf.length >= 9);
+      const plain = spawnSync(process.execPath, [...main, 'plan', '--workflow', 'staffed', '--arrivals-per-hour', '900'], { env, encoding: 'utf8' });
+      assert.equal(plain.status, 0, plain.stderr);
+      assert.match(plain.stdout, /inputs: arrivals given, handle time measured, automation rate measured/);
+      assert.match(plain.stdout, /What if the confidence threshold moved/);
+      const missing = spawnSync(process.execPath, [...main, 'plan', '--workflow', 'nope'], { env, encoding: 'utf8' });
+      assert.equal(missing.status, 2);
+      assert.equal(missing.stderr, 'tandem: no workflow named "nope"\n');
+    } finally {
+      await app.close();
+      await t.drop();
+    }
+  });
+
+  test('simulate: a seeded surge day, the same twice, with an SVG chart; bad flags exit 2', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tandem-sim-'));
+    try {
+      const svg = join(dir, 'day.svg');
+      const args = ['simulate', '--arrivals-per-hour', '300', '--surge', '3x@01:00-02:00', '--hours', '3', '--reviewers', '4', '--seed', '5', '--json'];
+      const a = run(...args, '--svg', svg);
+      assert.equal(a.status, 0, a.stderr);
+      const out = JSON.parse(a.stdout);
+      assert.equal(out.runs[0].reviewers, 4);
+      assert.equal(out.runs[0].hours.length, 3);
+      const [h0, h1] = out.runs[0].hours;
+      assert.ok(h1.arrivals > 2 * h0.arrivals, 'the surge hour');
+      assert.ok(h1.waitP95 > h0.waitP95, 'waits grow in the surge');
+      assert.deepEqual({ from: out.runs[0].peak.fromSeconds, to: out.runs[0].peak.toSeconds }, { from: 3600, to: 7200 });
+      assert.match(readFileSync(svg, 'utf8'), /^<svg [^>]*>[\s\S]*Tasks waiting for a reviewer[\s\S]*<\/svg>\n$/);
+      const b = run(...args);
+      assert.equal(b.stdout, a.stdout, 'the same seed gives the same figures');
+      for (const bad of [
+        ['simulate', '--reviewers', '3', '--surge', 'triple'],
+        ['simulate', '--arrivals-per-hour', '100'],
+        ['simulate', '--reviewers', '0'],
+        ['simulate', '--reviewers', '3', '--find-reviewers'],
+      ]) {
+        const r = run(...bad);
+        assert.equal(r.status, 2, `${bad.join(' ')}: ${r.stderr}`);
+        assert.match(r.stderr, /^tandem: /);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

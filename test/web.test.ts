@@ -437,6 +437,11 @@ describe('web app in Chromium', () => {
       assert.equal(await page.getByTestId(`chart-${id}`).locator('canvas').count(), 1, id);
     }
     assert.match(await page.locator('.tile', { hasText: 'Cost' }).innerText(), /USD/);
+    // The capacity panel: reviewers needed now, and by threshold (checked for contrast below).
+    const capacity = page.getByTestId('capacity');
+    await capacity.getByRole('table', { name: 'Reviewers needed by confidence threshold' }).waitFor();
+    assert.match(await capacity.locator('.tile', { hasText: 'Reviewers needed now' }).locator('.tile-value').innerText(), /^\d+$/);
+    assert.ok((await capacity.getByRole('row').count()) >= 10, 'a row per threshold under the header');
     await page.screenshot({ path: `${shots}/dashboard.png`, fullPage: true });
     await assertContrast(page, 'dashboard');
     await page.getByLabel('Workflow').selectOption('learn');

@@ -17,6 +17,8 @@ import { reportQualityCommand } from './reportQuality.ts';
 import { exportCommand } from './exportCommand.ts';
 import { mcpCommand } from './mcp.ts';
 import { importItemsCommand, ImportUsageError } from './importItemsCommand.ts';
+import { planCommand, PlanUsageError } from './planCommand.ts';
+import { simulateCommand, SimulateUsageError } from './simulateCommand.ts';
 
 const usage = `tandem — human-in-the-loop decisions
 
@@ -44,6 +46,19 @@ usage:
       Run the engine on a throw-away embedded database with simulated reviewers on a labelled
       CSV/JSONL data set: model accuracy, final accuracy, share of items people touched,
       human-hours, Tandem's estimate and the oracle share; --cold-start adds a learning curve.
+  tandem plan --arrivals-per-hour N --handle-seconds S [--service-level 0.8] [--within-seconds 60]
+             [--automation-rate R] [--shrinkage X] [--patience-seconds P] [--json]
+  tandem plan --workflow NAME [same options, each overriding a measurement] [--json]
+      Reviewers needed to start a share of the items reaching people within a target wait
+      (Erlang C; Erlang A with --patience-seconds), with shrinkage; --workflow measures arrivals,
+      handle time and automation on the workflow and adds a what-if over thresholds.
+  tandem simulate (--reviewers N | --find-reviewers) [--arrivals-per-hour 600] [--surge 3x@10:00-14:00]...
+                  [--profile FILE.json] [--hours 24] [--service-level 0.8] [--within-seconds 60]
+                  [--handle-seconds 60] [--workflow NAME] [--seed N] [--svg FILE] [--json]
+      A discrete-event simulation of a day with a surge through the real routing policy and N
+      reviewers: waits, share started in time, accuracy and cost per hour, with and without the
+      surge policy; --find-reviewers gives the least team meeting the target during the surge.
+      Run tandem simulate --help for every option.
   tandem report quality --workflow NAME [--from DATE] [--to DATE] [--format md|json|html] [--out FILE]
       The quality of the people on a workflow: agreement, reviewer accuracy (gold and
       Dawid-Skene), bias audit per auditable attribute, automation bias; HTML has charts.
@@ -193,6 +208,22 @@ async function main(argv: string[]): Promise<number> {
         return await benchRoutingCommand(rest);
       } catch (err) {
         if (err instanceof RoutingUsageError) throw new UsageError(err.message);
+        throw err;
+      }
+    }
+    case 'plan': {
+      try {
+        return await planCommand(argv.slice(1), withDb);
+      } catch (err) {
+        if (err instanceof PlanUsageError) throw new UsageError(err.message);
+        throw err;
+      }
+    }
+    case 'simulate': {
+      try {
+        return await simulateCommand(argv.slice(1), withDb);
+      } catch (err) {
+        if (err instanceof SimulateUsageError) throw new UsageError(err.message);
         throw err;
       }
     }

@@ -2,6 +2,7 @@
 // machine and the people together meet the target, at what cost and speed; as charts.
 import { useEffect, useMemo, useState } from 'react';
 import { get, message, query } from './api.ts';
+import { CapacityPanel } from './Capacity.tsx';
 import { Chart, type Line } from './Chart.tsx';
 import { pct } from './ItemView.tsx';
 import { QualityPanel } from './Quality.tsx';
@@ -189,6 +190,7 @@ export function Dashboard() {
               <p className="muted chart-empty">No held-out examples yet for a reliability diagram.</p>
             )}
           </div>
+          <CapacityPanel workflow={name} />
           {period && (
             <QualityPanel
               workflow={name}

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { invalid } from '../../engine/errors.ts';
+import { CapacityInputError } from '../../core/capacity.ts';
+import { workflowCapacity } from '../../engine/capacity.ts';
 import { thresholdPreview, workflowDashboard } from '../../engine/dashboard.ts';
 import { isLead, visibleWorkflows } from '../../engine/principals.ts';
 import { ledWorkflow, visibleWorkflow } from '../../engine/workflows.ts';
@@ -84,6 +86,36 @@ export const insightRoutes = [
       const wf = await ledWorkflow(engine.db, engine.workflows, principal, params.name);
       const p = await thresholdPreview(engine, wf, query.threshold);
       return { status: 200, body: { workflow: wf.spec.name, currentThreshold: wf.spec.policy.threshold, targetAccuracy: wf.spec.targetAccuracy ?? null, ...p } };
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/v1/workflows/{name}/capacity',
+    tag: 'insight',
+    summary: 'Reviewers needed (capacity plan)',
+    description:
+      'Leads and admins. How many reviewers the workflow needs to start `serviceLevel` of the items reaching people within `withinSeconds` (Erlang C; Erlang A when `patienceSeconds` is given, for items withdrawn after waiting that long on average), and how many to schedule with `shrinkage`. Inputs are measured by default over the last 7 days — arrivals per hour, the mean time people reported per answer, the share the machine decided — and each can be overridden; `sources` says which were measured, given or defaulted (60 s per answer before any answer). `plan` has the reviewers needed at once (`needed`), to schedule (`reviewers`), the expected wait, occupancy, probability of waiting, the service level achieved, abandonment under Erlang A, and a table around `needed`. `whatIf` gives the reviewers needed at other confidence thresholds, from the threshold preview\'s automation rate (rules and audits not counted). Waits that grow without bound are `null`.',
+    params: nameParam,
+    query: z
+      .object({
+        serviceLevel: z.coerce.number().gt(0).lt(1).optional().describe('Target share of items started within `withinSeconds` (default 0.8)'),
+        withinSeconds: z.coerce.number().min(0).max(30 * 86400).optional().describe('Target wait in seconds (default 60)'),
+        shrinkage: z.coerce.number().min(0).lt(1).optional().describe('Share of paid time reviewers are not on the queue (default 0)'),
+        arrivalsPerHour: z.coerce.number().min(0).max(10_000_000).optional().describe('Items per hour, instead of the measured rate'),
+        handleSeconds: z.coerce.number().gt(0).max(86400).optional().describe('Seconds per item, instead of the measured mean'),
+        automationRate: z.coerce.number().min(0).max(1).optional().describe('Share the machine decides, instead of the measured share'),
+        patienceSeconds: z.coerce.number().gt(0).max(30 * 86400).optional().describe('Mean time an item waits before it is withdrawn (Erlang A)'),
+      })
+      .strict(),
+    responses: { 200: { description: 'Measured load, the plan and the what-if over thresholds' } },
+    async handle({ engine, principal, params, query }) {
+      const wf = await ledWorkflow(engine.db, engine.workflows, principal, params.name);
+      try {
+        return { status: 200, body: await workflowCapacity(engine.db, wf, query) };
+      } catch (err) {
+        if (err instanceof CapacityInputError) throw invalid(err.message, [{ path: 'query', message: err.message }]);
+        throw err;
+      }
     },
   }),
   defineRoute({
