@@ -174,3 +174,14 @@ test('property: Erlang A tends to Erlang C as patience grows', () => {
     { numRuns: 60 },
   );
 });
+
+test('Erlang C matches the textbook values', () => {
+  // 2 erlangs on 3 servers: C = 4/9 (e.g. Kleinrock; the M/M/3 with ρ = 2/3).
+  assert.ok(Math.abs(erlangC(3, 2) - 4 / 9) < 1e-12);
+  // One server: C = ρ.
+  assert.ok(Math.abs(erlangC(1, 0.7) - 0.7) < 1e-12);
+  // The published table value for 10 erlangs on 12 agents: 0.4494 (Erlang C tables, 4 d.p.).
+  assert.ok(Math.abs(erlangC(12, 10) - 0.4494) < 5e-5);
+  // No steady state when the agents cannot keep up: everyone waits.
+  assert.equal(erlangC(2, 2), 1);
+});

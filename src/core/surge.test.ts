@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { seededRandom } from './estimate.ts';
 import {
-  baseSurgeState, compileSurge, erlangC, floorThresholds, forecastWait, forecastWaitSeconds, isBase, isDeferred, nextSurgeState,
+  baseSurgeState, compileSurge, floorThresholds, forecastWait, forecastWaitSeconds, isBase, isDeferred, nextSurgeState,
   surgePolicy, surgePriorityBoost, type LabelFloor, type LoadSnapshot, type SurgeState,
 } from './surge.ts';
 import { surgeActions, workflowSpec, type SurgeAction, type WorkflowSpecInput } from './workflow.ts';
@@ -33,16 +33,6 @@ function spec(surge: Record<string, unknown>, extra: Partial<WorkflowSpecInput> 
 const floors: Record<string, LabelFloor> = {
   spam: { threshold: 0.7, accuracy: { estimate: 0.97, lower: 0.955, upper: 0.98 }, known: 200, reason: null },
 };
-
-test('Erlang C matches the textbook values', () => {
-  // 2 erlangs on 3 servers: C = 4/9 (e.g. Kleinrock; the M/M/3 with ρ = 2/3).
-  assert.ok(Math.abs(erlangC(3, 2) - 4 / 9) < 1e-12);
-  // One server: C = ρ.
-  assert.ok(Math.abs(erlangC(1, 0.7) - 0.7) < 1e-12);
-  // The published table value for 10 erlangs on 12 agents: 0.4494 (Erlang C tables, 4 d.p.).
-  assert.ok(Math.abs(erlangC(12, 10) - 0.4494) < 5e-5);
-  assert.throws(() => erlangC(2, 2), /load < servers/);
-});
 
 test('the forecast adds the backlog and the arrivals, and is unbounded when nobody works', () => {
   const f = forecastWait({ at: 0, queueDepth: 20, arrivalsPerHour: 3600, humanShare: 1, reviewersActive: 2, meanHandleSeconds: 1 });

@@ -11,6 +11,7 @@
 //
 // The state is a prefix of the declared order (the actions in effect), so the order of the
 // actions always follows the declaration and the way back is the way in, reversed.
+import { erlangC } from './capacity.ts';
 import { wilsonInterval, zOneSided, type Interval } from './estimate.ts';
 import type { EvidenceItem } from './thresholds.ts';
 import { thresholdFor } from './policy.ts';
@@ -61,19 +62,6 @@ export interface Forecast {
   arrivalSeconds: number;
   /** Offered load per reviewer (λ / cμ); 1 or more means the queue grows without end. */
   utilisation: number;
-}
-
-/**
- * Probability that an arrival waits, for `c` servers offered `a` erlangs (a < c), through the
- * Erlang B recursion B(k) = a·B(k−1) / (k + a·B(k−1)), which stays finite for any c.
- */
-export function erlangC(c: number, a: number): number {
-  if (!(Number.isInteger(c) && c >= 1)) throw new RangeError(`erlangC needs a whole number of servers ≥ 1, got ${c}`);
-  if (!(a >= 0 && a < c)) throw new RangeError(`erlangC needs 0 ≤ load < servers, got ${a} of ${c}`);
-  let b = 1;
-  for (let k = 1; k <= c; k++) b = (a * b) / (k + a * b);
-  const rho = a / c;
-  return b / (1 - rho * (1 - b));
 }
 
 /**
