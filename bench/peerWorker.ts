@@ -3,6 +3,7 @@
 // nothing else. Started by bench/scale.ts with IPC; it says "ready" when its pool runs, and
 // stops on "stop" or SIGTERM.
 import { Logger, run } from 'graphile-worker';
+import pg from 'pg';
 
 const connectionString = process.env.PEER_DATABASE_URL;
 const concurrency = Number(process.env.PEER_CONCURRENCY);
@@ -17,10 +18,14 @@ const logger = new Logger(() => (level, message) => {
   if (level === 'error') process.stderr.write(`peerWorker: ${message}\n`);
 });
 
+// Our own pool, so that a connection error is reported (and retried by graphile-worker) rather
+// than crashing the process as an unhandled 'error' event.
+const pool = new pg.Pool({ connectionString, max: maxPoolSize });
+pool.on('error', (err) => process.stderr.write(`peerWorker: pool: ${err.message}\n`));
+
 const runner = await run({
-  connectionString,
+  pgPool: pool,
   concurrency,
-  maxPoolSize,
   noHandleSignals: true,
   logger,
   taskList: { noop: async () => {} },
@@ -31,6 +36,7 @@ const stop = async () => {
   if (stopping) return;
   stopping = true;
   await runner.stop();
+  await pool.end();
   process.exit(0);
 };
 process.on('SIGTERM', () => void stop());
