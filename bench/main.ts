@@ -1,7 +1,6 @@
 // `npm run bench -- <name> [options]`: benchmarks print figures; they never pass or fail CI.
 import { parseArgs } from 'node:util';
 import { runLoad, type LoadOptions } from './load.ts';
-import { runScale } from './scale.ts';
 import { parseScaleOptions, ScaleUsageError } from './scaleOptions.ts';
 import { benchRoutingCommand, RoutingUsageError } from '../src/cli/benchRouting.ts';
 
@@ -89,6 +88,8 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(`${err.message}\n\n${usage}`);
       return 2;
     }
+    // Loaded only now: a bad flag is refused without loading graphile-worker, pg and the rest.
+    const { runScale } = await import('./scale.ts');
     return runScale(options);
   }
   if (name === 'routing') {
