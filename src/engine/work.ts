@@ -150,8 +150,9 @@ async function answerTraced(engine: Engine, principal: Principal, input: AnswerI
   }
   const outcome = parseOutcome(wf, input.outcome);
   return engine.db.transaction(async (tx) => {
-    const task = await closeLeaseAnswered(tx, lease, { outcome, note: input.note ?? null, timeSpentMs: input.timeSpentMs ?? null, blind: wf.spec.blindMode });
-    if (!task) return explainLostLease(tx, lease);
+    const answered = await closeLeaseAnswered(tx, lease, { outcome, note: input.note ?? null, timeSpentMs: input.timeSpentMs ?? null, blind: wf.spec.blindMode });
+    if (!answered) return explainLostLease(tx, lease);
+    const { task, item } = answered;
     if (task.kind === 'gold') {
       // Scored at once; no decision, no training example.
       const scored = await settleGold(tx, wf, task, outcome, requirePerson(principal));
@@ -161,7 +162,7 @@ async function answerTraced(engine: Engine, principal: Principal, input: AnswerI
       ]);
       return { task: asReviewerSees(task), outcome, decision: null, escalationId: null, feedback: scored.feedback };
     }
-    const settled = await settleAnswer(tx, wf, task, outcome, principal);
+    const settled = await settleAnswer(tx, wf, task, item, outcome, principal);
     await insertEvents(tx, [
       { type: 'task.answered', workflow: task.workflow, itemId: task.item_id, taskId: task.id, payload: { reviewer: lease.reviewerId, kind: task.kind, outcome } },
       ...settled.events,

@@ -3,7 +3,7 @@
 // and bumps `assignment`, the token an answer must present (optimistic concurrency).
 import type { Queryable } from './db.ts';
 import { newId } from './ids.ts';
-import type { ItemRow, NewTask } from './items.ts';
+import { prefixedItemColumns, splitItem, type ItemRow, type NewTask, type PrefixedItem } from './items.ts';
 
 export type TaskKind = NewTask['kind'];
 export type TaskStatus = 'open' | 'leased' | 'done' | 'escalated' | 'cancelled';
@@ -58,15 +58,9 @@ const claimParams = (f: ClaimFilter) =>
   // One visible workflow is the common case: as an equality it lets the claim walk tasks_claim in order.
   [f.workflows, f.workflow ?? (f.workflows?.length === 1 ? f.workflows[0] : null), f.queue, f.skills, f.mayTakeEscalations, f.reviewerId];
 
-// The claimed task's item, read in the claim's own statement: a claim is one round trip.
-const claimedItemColumns = `i.id::text AS i_id, i.workflow AS i_workflow, i.idempotency_key AS i_idempotency_key,
-  i.request_hash AS i_request_hash, i.text AS i_text, i.fields AS i_fields, i.metadata AS i_metadata,
-  i.prediction AS i_prediction, i.route AS i_route, i.status AS i_status, i.created_at AS i_created_at, i.decided_at AS i_decided_at`;
-
-type ClaimedRow = TaskRow & { [K in keyof ItemRow as `i_${K}`]: ItemRow[K] };
-
 export async function claimNextTask(db: Queryable, f: ClaimFilter): Promise<{ task: TaskRow; item: ItemRow } | null> {
-  const rows = await db.query<ClaimedRow>(
+  // The task's item comes in the same statement: a claim is one round trip.
+  const rows = await db.query<TaskRow & PrefixedItem>(
     `WITH next AS (
        SELECT t.id FROM tasks t
        WHERE ${claimable}
@@ -85,19 +79,13 @@ export async function claimNextTask(db: Queryable, f: ClaimFilter): Promise<{ ta
      ), task AS (
        SELECT ${columns} FROM claimed
      )
-     SELECT task.*, ${claimedItemColumns} FROM task JOIN items i ON i.id = task.item_id::uuid`,
+     SELECT task.*, ${prefixedItemColumns('i')} FROM task JOIN items i ON i.id = task.item_id::uuid`,
     [...claimParams(f), f.leaseSeconds],
   );
   const row = rows[0];
   if (!row) return null;
-  const { i_id, i_workflow, i_idempotency_key, i_request_hash, i_text, i_fields, i_metadata, i_prediction, i_route, i_status, i_created_at, i_decided_at, ...task } = row;
-  return {
-    task,
-    item: {
-      id: i_id, workflow: i_workflow, idempotency_key: i_idempotency_key, request_hash: i_request_hash, text: i_text, fields: i_fields, metadata: i_metadata,
-      prediction: i_prediction, route: i_route, status: i_status, created_at: i_created_at, decided_at: i_decided_at,
-    },
-  };
+  const { item, rest } = splitItem(row);
+  return { task: rest, item };
 }
 
 /** Whether a claim with this filter would find a task now (gold is only mixed into a queue that has work). */
@@ -174,16 +162,16 @@ export async function closeLease(db: Queryable, lease: Lease, status: 'open' | '
 }
 
 /**
- * Ends a lease that is still the caller's as done and records their answer, in one statement
- * (an answer is on the hot path: one round trip less than closing, then inserting); null when
- * the lease is not the caller's, and then nothing is written.
+ * Ends a lease that is still the caller's as done, records their answer and locks the task's item
+ * (decisions on one item happen one at a time), in one statement: an answer is on the hot path.
+ * Null when the lease is not the caller's, and then nothing is written.
  */
 export async function closeLeaseAnswered(
   db: Queryable,
   lease: Lease,
   a: { outcome: unknown; note: string | null; timeSpentMs: number | null; blind: boolean | null },
-): Promise<TaskRow | null> {
-  const rows = await db.query<TaskRow>(
+): Promise<{ task: TaskRow; item: ItemRow } | null> {
+  const rows = await db.query<TaskRow & PrefixedItem>(
     `WITH closed AS (
        UPDATE tasks SET status = 'done', updated_at = now(), lease_expires_at = NULL
        WHERE id = $1::uuid AND status = 'leased' AND lease_owner = $2::uuid AND assignment = $3::int
@@ -191,12 +179,19 @@ export async function closeLeaseAnswered(
      ), answer AS (
        INSERT INTO answers (id, task_id, item_id, reviewer_id, assignment, outcome, note, time_spent_ms, blind)
        SELECT $4::uuid, id, item_id, $2::uuid, $3::int, $5::jsonb, $6::text, $7::int, $8::boolean FROM closed
+     ), item AS (
+       SELECT * FROM items WHERE id = (SELECT item_id FROM closed) FOR UPDATE
+     ), task AS (
+       SELECT ${columns} FROM closed
      )
-     SELECT ${columns} FROM closed`,
+     SELECT task.*, ${prefixedItemColumns('i')} FROM task JOIN item i ON i.id = task.item_id::uuid`,
     [lease.taskId, lease.reviewerId, lease.assignment, newId(), JSON.stringify(a.outcome), a.note, a.timeSpentMs, a.blind],
     'closeLeaseAnswered',
   );
-  return rows[0] ?? null;
+  const row = rows[0];
+  if (!row) return null;
+  const { item, rest } = splitItem(row);
+  return { task: rest, item };
 }
 
 export async function insertTask(db: Queryable, itemId: string, workflow: string, t: NewTask): Promise<void> {
