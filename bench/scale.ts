@@ -145,11 +145,16 @@ class Submitter {
 }
 
 /** Reviewers, each a loop of claim → answer on its own server (round-robin), until stopped. */
-function startReviewers(targets: Target[], tokens: string[], rec: Recorder): { stop: () => Promise<void> } {
+function startReviewers(targets: Target[], tokens: string[], rec: Recorder): { pause: (on: boolean) => void; stop: () => Promise<void> } {
   let stopping = false;
+  let paused = false;
   const claimBody = JSON.stringify({ workflow });
   const loop = async (token: string, t: Target) => {
     while (!stopping) {
+      if (paused) {
+        await sleep(50);
+        continue;
+      }
       const t0 = performance.now();
       const claim = await post(t.client, t.host, '/v1/tasks/claim', token, claimBody);
       const t1 = performance.now();
@@ -178,6 +183,9 @@ function startReviewers(targets: Target[], tokens: string[], rec: Recorder): { s
   };
   const running = tokens.map((token, i) => loop(token, targets[i % targets.length]!));
   return {
+    pause: (on) => {
+      paused = on;
+    },
     stop: async () => {
       stopping = true;
       await Promise.race([Promise.all(running), sleep(30_000)]);
@@ -347,10 +355,14 @@ async function runTandem(o: ScaleOptions, n: number, mode: 'dist' | 'source'): P
       for (const share of rateShares) {
         const rate = Math.max(1, Math.round(share * peak.submitsPerSec));
         // Below the peak the reviewers may answer faster than items arrive: the queue is topped up
-        // first (not measured) so that it does not run dry within the phase.
-        const need = Math.max(1000, Math.ceil(2 * Math.max(...phases.map((ph) => ph.pairsPerSec)) * (openWarmupSeconds + o.seconds)));
-        const deadline = performance.now() + 20_000;
-        while ((await openTasks()) < need && performance.now() < deadline) await submitter.closed(o.connections, performance.now() + 500);
+        // first, with the reviewers paused (not measured), so that it does not run dry in the phase.
+        const need = Math.max(1000, Math.ceil(1.5 * Math.max(...phases.map((ph) => ph.pairsPerSec)) * (openWarmupSeconds + o.seconds)));
+        const deadline = performance.now() + 30_000;
+        if ((await openTasks()) < need) {
+          reviewers.pause(true);
+          while ((await openTasks()) < need && performance.now() < deadline) await submitter.closed(o.connections, performance.now() + 500);
+          reviewers.pause(false);
+        }
         await phase(`${Math.round(share * 100)} % of peak: open loop at ${rate}/s`, rate, () => submitter.open(rate, openWarmupSeconds + o.seconds), openWarmupSeconds);
       }
     } finally {
@@ -620,6 +632,7 @@ function report(
         `${fmt(ph.sseEventsPerClientPerSec, 1)}`, cpu(ph.cpu),
       ]),
     ]));
+    for (const ph of t.phases.filter((x) => x.dry > 0)) out.push(`note: claims found the queue empty ${ph.dry} times in "${ph.name}": its pairs/s is partly limited by the inflow`);
     out.push(`RSS per process: ${t.rss.map((r, i) => `#${i + 1} idle ${fmt(r.idleMb)} MB, max ${fmt(r.maxMb)} MB`).join('; ')}`);
     out.push(`check: ${t.check.answersAccepted} answers accepted, ${t.check.answersInDb} in the database; ${t.check.submitsAccepted} submits accepted, ${t.check.itemsInDb} items in the database: ${t.check.ok ? 'consistent' : 'NOT consistent'}`);
     const errs = new Map<string, number>();
@@ -634,6 +647,7 @@ function report(
         [`graphile-worker ${p.version}`, 'adds/s', 'add', 'jobs/s', 'queued', 'errors', 'ratio', 'CPU'],
         ...p.phases.map((ph, i) => [ph.name, fmt(ph.addsPerSec), ms(ph.add), fmt(ph.jobsPerSec), `${ph.queuedAtStart}→${ph.queuedAtEnd}`, String(ph.failures), fmt(t.phases[i]!.pairsPerSec / ph.jobsPerSec, 2), cpu(ph.cpu)]),
       ]));
+      for (const ph of p.phases.filter((x) => x.queuedAtEnd === 0)) out.push(`note: the peer's queue ran dry in "${ph.name}": its jobs/s there is the inflow, not what the workers can do`);
       out.push(`concurrency ${p.concurrency.join('+')}, worker pool ${p.poolSize.join('+')} connections, adds one by one (addJob) from this process on ${p.adderPool} connections, queue topped up to Tandem's depth before each phase`);
       out.push(`RSS per worker process: ${p.rss.map((r, i) => `#${i + 1} idle ${fmt(r.idleMb)} MB, max ${fmt(r.maxMb)} MB`).join('; ')}`);
       const peerJobs = p.phases.reduce((s, ph) => s + ph.jobsPerSec, 0);
