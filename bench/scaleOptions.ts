@@ -59,7 +59,7 @@ export function parseScaleOptions(args: string[]): ScaleOptions {
   const cpuProfDir = values['cpu-prof'] ?? null;
   if (cpuProfDir !== null && cpuProfDir.trim() === '') throw new ScaleUsageError('--cpu-prof needs a folder');
   return {
-    seconds: whole('seconds', values.seconds, 10, 1, 600),
+    seconds: whole('seconds', values.seconds, 8, 1, 600),
     reviewers,
     processes,
     sse: whole('sse', values.sse, 8, 0, 1000),

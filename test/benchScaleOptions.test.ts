@@ -7,7 +7,7 @@ import { parseScaleOptions, ScaleUsageError } from '../bench/scaleOptions.ts';
 
 test('scale bench: defaults', () => {
   const o = parseScaleOptions([]);
-  assert.deepEqual(o, { seconds: 10, reviewers: 64, processes: [1, 2], sse: 8, connections: 32, poolSize: 16, fromSource: false, cpuProfDir: null, peer: true });
+  assert.deepEqual(o, { seconds: 8, reviewers: 64, processes: [1, 2], sse: 8, connections: 32, poolSize: 16, fromSource: false, cpuProfDir: null, peer: true });
 });
 
 test('scale bench: options are read', () => {
