@@ -22,6 +22,7 @@ const logger = new Logger(() => (level, message) => {
 // than crashing the process as an unhandled 'error' event.
 const pool = new pg.Pool({ connectionString, max: maxPoolSize });
 pool.on('error', (err) => process.stderr.write(`peerWorker: pool: ${err.message}\n`));
+pool.on('connect', (client) => client.on('error', (err) => process.stderr.write(`peerWorker: client: ${err.message}\n`)));
 
 const runner = await run({
   pgPool: pool,

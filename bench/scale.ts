@@ -462,6 +462,7 @@ async function runPeer(o: ScaleOptions, n: number, tandem: TandemRun): Promise<P
     const adders = new pg.Pool({ connectionString: db.url, max: adderPool });
     // The database is dropped WITH (FORCE) at the end: a connection it ends is no failure then.
     adders.on('error', () => {});
+    adders.on('connect', (client) => client.on('error', () => {}));
     cleanup.add('close the adders\' pool', () => adders.end());
     const utils: WorkerUtils = await makeWorkerUtils({ pgPool: adders, logger });
     cleanup.add('release the graphile-worker utils', () => utils.release());
