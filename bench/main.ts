@@ -1,6 +1,7 @@
 // `npm run bench -- <name> [options]`: benchmarks print figures; they never pass or fail CI.
 import { parseArgs } from 'node:util';
 import { runLoad, type LoadOptions } from './load.ts';
+import { parseScaleOptions, ScaleUsageError } from './scaleOptions.ts';
 import { benchRoutingCommand, RoutingUsageError } from '../src/cli/benchRouting.ts';
 import { benchSentiment } from './sentiment.ts';
 import { benchReplies } from './replies.ts';
@@ -12,6 +13,10 @@ benchmarks:
   load    HTTP load against a 'tandem serve' child on a throw-away database of the Postgres
           server at DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test): automatic
           submits, review submits, claim+answer pairs, server RSS, and pgbench TPC-B for scale.
+  scale   one and then two 'tandem serve' processes on one throw-away database of the Postgres
+          server at DATABASE_URL under a mixed load (submits at the peak and at 25, 50 and 80 % of
+          it, reviewers claiming and answering, SSE clients), and graphile-worker doing the same
+          queue work (add + complete one job per task) on the same server in the same run.
   routing the feedback loop on a labelled data set: the same as \`tandem bench routing\`
           (--train FILE --test FILE …; run \`npm run bench -- routing --help\`).
   sentiment the customer-sentiment scorers (npm lexicon scorers, the built-in classifier) on
@@ -31,6 +36,17 @@ options (load):
   --source          run the server from TypeScript sources (tsx) instead of dist/
   --cpu-prof DIR    run the server under node --cpu-prof, write the profile to DIR and print
                     its hotspots
+
+options (scale):
+  --seconds N       length of each measured window (default 8; a run takes 4 to 8 minutes)
+  --reviewers N     reviewers claiming and answering, spread over the processes; also the
+                    graphile-worker concurrency (default 64)
+  --processes LIST  process counts to measure, comma-separated (default 1,2)
+  --sse N           SSE clients on /v1/events/stream (default 8)
+  --connections N   connections of the closed-loop run that finds the peak (default 32)
+  --pool N          TANDEM_POOL_SIZE of each server (default 16)
+  --no-peer         leave graphile-worker out
+  --source, --cpu-prof DIR   as for load (one profile folder per process count)
 `;
 
 function whole(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
@@ -73,6 +89,19 @@ async function main(argv: string[]): Promise<number> {
       cpuProfDir: values['cpu-prof'] ?? null,
     };
     return runLoad(options);
+  }
+  if (name === 'scale') {
+    let options;
+    try {
+      options = parseScaleOptions(rest);
+    } catch (err) {
+      if (!(err instanceof ScaleUsageError)) throw err;
+      process.stderr.write(`${err.message}\n\n${usage}`);
+      return 2;
+    }
+    // Loaded only now: a bad flag is refused without loading graphile-worker, pg and the rest.
+    const { runScale } = await import('./scale.ts');
+    return runScale(options);
   }
   if (name === 'routing') {
     try {

@@ -1,6 +1,8 @@
 // Turns a bearer token into a principal: the TANDEM_ADMIN_KEY, a person's session, or an API key.
-// Key look-ups are cached for a few seconds: a hot submit path must not pay a query per request
-// (a revoked key stops working within `cacheMs`).
+// Look-ups are cached for a few seconds: a hot path (submits; a reviewer's claim → answer loop)
+// must not pay a query per request. A revoked key, or a session signed out on another process,
+// stops working within `cacheMs`; a sign-out on this process at once (`forget`). A reviewer's
+// role, skills and memberships are set when they are added and never change afterwards.
 import type { Queryable } from '../store/db.ts';
 import { getApiKeyByHash, insertApiKey, type ApiKeyRow } from '../store/apiKeys.ts';
 import { getReviewerByEmail, getSessionReviewer, insertSession, deleteSession, insertReviewer, countReviewers, type Role, type ReviewerRow } from '../store/people.ts';
@@ -10,6 +12,8 @@ import type { Principal } from './principals.ts';
 
 export interface Authenticator {
   authenticate(db: Queryable, token: string): Promise<Principal>;
+  /** Drops the token from the cache (after a sign-out). */
+  forget(token: string): void;
 }
 
 export function createAuthenticator(options: { adminKey?: string | undefined; cacheMs?: number }): Authenticator {
@@ -23,19 +27,25 @@ export function createAuthenticator(options: { adminKey?: string | undefined; ca
       if (adminKeyHash !== null && sameHash(hash, adminKeyHash)) {
         return { kind: 'key', id: 'env', name: 'TANDEM_ADMIN_KEY', role: 'admin', workflows: null };
       }
+      const hit = cache.get(hash);
+      if (hit && Date.now() - hit.at < cacheMs) return hit.principal;
       if (token.startsWith('tdm_sess_')) {
         const reviewer = await getSessionReviewer(db, hash);
         if (!reviewer) throw unauthorized('the session has expired or was signed out; sign in again');
-        return { kind: 'person', reviewer };
+        const principal: Principal = { kind: 'person', reviewer };
+        if (cache.size > 10_000) cache.clear();
+        cache.set(hash, { at: Date.now(), principal });
+        return principal;
       }
-      const hit = cache.get(hash);
-      if (hit && Date.now() - hit.at < cacheMs) return hit.principal;
       const key = await getApiKeyByHash(db, hash);
       if (!key) throw unauthorized('unknown or revoked API key');
       const principal: Principal = { kind: 'key', id: key.id, name: key.name, role: key.role, workflows: key.workflows };
       if (cache.size > 10_000) cache.clear();
       cache.set(hash, { at: Date.now(), principal });
       return principal;
+    },
+    forget(token) {
+      cache.delete(hashToken(token));
     },
   };
 }

@@ -24,9 +24,8 @@ export interface Settled {
   events: NewEvent[];
 }
 
-export async function settleAnswer(tx: Queryable, wf: CompiledWorkflow, task: TaskRow, outcome: Outcome, principal: Principal): Promise<Settled> {
-  const item = await lockItem(tx, task.item_id);
-  if (!item) throw new Error(`task ${task.id} names a missing item`);
+/** `item` is the task's item, locked by the caller in this transaction (store/tasks.ts closeLeaseAnswered). */
+export async function settleAnswer(tx: Queryable, wf: CompiledWorkflow, task: TaskRow, item: ItemRow, outcome: Outcome, principal: Principal): Promise<Settled> {
   const actor = actorName(principal);
   const decide = async (source: DecisionSource, o: Outcome, reason: string): Promise<Settled> => {
     const decision = await appendDecision(tx, { itemId: item.id, source, outcome: o, actor, reason });

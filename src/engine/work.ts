@@ -1,12 +1,11 @@
 // A reviewer's work on tasks: claim, heartbeat, release, escalate, answer. Every change is
 // guarded by the lease (owner + assignment), so a late or duplicate request can never act twice.
 import type { Outcome } from '../core/types.ts';
-import { insertAnswer } from '../store/answers.ts';
 import { newId } from '../store/ids.ts';
 import type { Queryable } from '../store/db.ts';
 import { insertEvents } from '../store/events.ts';
-import { getItem, getTraceParent, type ItemRow } from '../store/items.ts';
-import { claimNextTask, closeLease, extendLease, getTask, insertTask, type Lease, type TaskRow } from '../store/tasks.ts';
+import { getTraceParent, type ItemRow } from '../store/items.ts';
+import { claimNextTask, closeLease, closeLeaseAnswered, extendLease, getTask, insertTask, type Lease, type TaskRow } from '../store/tasks.ts';
 import type { DecisionRow } from '../store/decisions.ts';
 import { settleAnswer } from './decide.ts';
 import { inSpan, linksTo, markSpan } from './tracing.ts';
@@ -49,11 +48,7 @@ export async function claimTask(engine: Engine, principal: Principal, input: Cla
     if (plan.workflows.length === 0) return null;
     workflows = plan.workflows;
   }
-  const task = await claimNextTask(engine.db, { ...filter, workflows, workflow: input.workflow ?? null });
-  if (!task) return null;
-  const item = await getItem(engine.db, task.item_id);
-  if (!item) throw new Error(`task ${task.id} names a missing item`);
-  return { task, item };
+  return claimNextTask(engine.db, { ...filter, workflows, workflow: input.workflow ?? null });
 }
 
 export interface LeaseInput {
@@ -155,12 +150,9 @@ async function answerTraced(engine: Engine, principal: Principal, input: AnswerI
   }
   const outcome = parseOutcome(wf, input.outcome);
   return engine.db.transaction(async (tx) => {
-    const task = await closeLease(tx, lease, 'done');
-    if (!task) return explainLostLease(tx, lease);
-    await insertAnswer(tx, {
-      taskId: task.id, itemId: task.item_id, reviewerId: lease.reviewerId, assignment: lease.assignment,
-      outcome, note: input.note ?? null, timeSpentMs: input.timeSpentMs ?? null, blind: wf.spec.blindMode,
-    });
+    const answered = await closeLeaseAnswered(tx, lease, { outcome, note: input.note ?? null, timeSpentMs: input.timeSpentMs ?? null, blind: wf.spec.blindMode });
+    if (!answered) return explainLostLease(tx, lease);
+    const { task, item } = answered;
     if (task.kind === 'gold') {
       // Scored at once; no decision, no training example.
       const scored = await settleGold(tx, wf, task, outcome, requirePerson(principal));
@@ -170,7 +162,7 @@ async function answerTraced(engine: Engine, principal: Principal, input: AnswerI
       ]);
       return { task: asReviewerSees(task), outcome, decision: null, escalationId: null, feedback: scored.feedback };
     }
-    const settled = await settleAnswer(tx, wf, task, outcome, principal);
+    const settled = await settleAnswer(tx, wf, task, item, outcome, principal);
     await insertEvents(tx, [
       { type: 'task.answered', workflow: task.workflow, itemId: task.item_id, taskId: task.id, payload: { reviewer: lease.reviewerId, kind: task.kind, outcome } },
       ...settled.events,

@@ -59,6 +59,27 @@ export interface ItemRow {
 const itemColumns = `id::text AS id, workflow, idempotency_key, request_hash, text, fields, metadata,
   prediction, route, status, created_at, decided_at`;
 
+/** The item's columns under `i_` names, for a statement that returns a task and its item in one row. */
+export const prefixedItemColumns = (alias: string) =>
+  `${alias}.id::text AS i_id, ${alias}.workflow AS i_workflow, ${alias}.idempotency_key AS i_idempotency_key,
+  ${alias}.request_hash AS i_request_hash, ${alias}.text AS i_text, ${alias}.fields AS i_fields, ${alias}.metadata AS i_metadata,
+  ${alias}.prediction AS i_prediction, ${alias}.route AS i_route, ${alias}.status AS i_status, ${alias}.created_at AS i_created_at,
+  ${alias}.decided_at AS i_decided_at`;
+
+export type PrefixedItem = { [K in keyof ItemRow as `i_${K}`]: ItemRow[K] };
+
+/** Splits a row of prefixedItemColumns and other columns into the item and the rest. */
+export function splitItem<T extends PrefixedItem>(row: T): { item: ItemRow; rest: Omit<T, keyof PrefixedItem> } {
+  const { i_id, i_workflow, i_idempotency_key, i_request_hash, i_text, i_fields, i_metadata, i_prediction, i_route, i_status, i_created_at, i_decided_at, ...rest } = row;
+  return {
+    item: {
+      id: i_id, workflow: i_workflow, idempotency_key: i_idempotency_key, request_hash: i_request_hash, text: i_text, fields: i_fields, metadata: i_metadata,
+      prediction: i_prediction, route: i_route, status: i_status, created_at: i_created_at, decided_at: i_decided_at,
+    },
+    rest,
+  };
+}
+
 /**
  * Inserts the item with everything the route made of it; null when the idempotency key was taken.
  * No NOTIFY for a machine decision: it commits with the item itself, so no client can be waiting

@@ -2,7 +2,8 @@
 // FOR UPDATE SKIP LOCKED, so any number of claimers in any number of processes never collide,
 // and bumps `assignment`, the token an answer must present (optimistic concurrency).
 import type { Queryable } from './db.ts';
-import type { NewTask } from './items.ts';
+import { newId } from './ids.ts';
+import { prefixedItemColumns, splitItem, type ItemRow, type NewTask, type PrefixedItem } from './items.ts';
 
 export type TaskKind = NewTask['kind'];
 export type TaskStatus = 'open' | 'leased' | 'done' | 'escalated' | 'cancelled';
@@ -57,8 +58,9 @@ const claimParams = (f: ClaimFilter) =>
   // One visible workflow is the common case: as an equality it lets the claim walk tasks_claim in order.
   [f.workflows, f.workflow ?? (f.workflows?.length === 1 ? f.workflows[0] : null), f.queue, f.skills, f.mayTakeEscalations, f.reviewerId];
 
-export async function claimNextTask(db: Queryable, f: ClaimFilter): Promise<TaskRow | null> {
-  const rows = await db.query<TaskRow>(
+export async function claimNextTask(db: Queryable, f: ClaimFilter): Promise<{ task: TaskRow; item: ItemRow } | null> {
+  // The task's item comes in the same statement: a claim is one round trip.
+  const rows = await db.query<TaskRow & PrefixedItem>(
     `WITH next AS (
        SELECT t.id FROM tasks t
        WHERE ${claimable}
@@ -74,11 +76,16 @@ export async function claimNextTask(db: Queryable, f: ClaimFilter): Promise<Task
        INSERT INTO events (type, workflow, item_id, task_id, payload)
        SELECT 'task.claimed', workflow, item_id, id, jsonb_build_object('reviewer', $6::text, 'assignment', assignment)
        FROM claimed
+     ), task AS (
+       SELECT ${columns} FROM claimed
      )
-     SELECT ${columns} FROM claimed`,
+     SELECT task.*, ${prefixedItemColumns('i')} FROM task JOIN items i ON i.id = task.item_id::uuid`,
     [...claimParams(f), f.leaseSeconds],
   );
-  return rows[0] ?? null;
+  const row = rows[0];
+  if (!row) return null;
+  const { item, rest } = splitItem(row);
+  return { task: rest, item };
 }
 
 /** Whether a claim with this filter would find a task now (gold is only mixed into a queue that has work). */
@@ -152,6 +159,39 @@ export async function closeLease(db: Queryable, lease: Lease, status: 'open' | '
     'closeLease',
   );
   return rows[0] ?? null;
+}
+
+/**
+ * Ends a lease that is still the caller's as done, records their answer and locks the task's item
+ * (decisions on one item happen one at a time), in one statement: an answer is on the hot path.
+ * Null when the lease is not the caller's, and then nothing is written.
+ */
+export async function closeLeaseAnswered(
+  db: Queryable,
+  lease: Lease,
+  a: { outcome: unknown; note: string | null; timeSpentMs: number | null; blind: boolean | null },
+): Promise<{ task: TaskRow; item: ItemRow } | null> {
+  const rows = await db.query<TaskRow & PrefixedItem>(
+    `WITH closed AS (
+       UPDATE tasks SET status = 'done', updated_at = now(), lease_expires_at = NULL
+       WHERE id = $1::uuid AND status = 'leased' AND lease_owner = $2::uuid AND assignment = $3::int
+       RETURNING *
+     ), answer AS (
+       INSERT INTO answers (id, task_id, item_id, reviewer_id, assignment, outcome, note, time_spent_ms, blind)
+       SELECT $4::uuid, id, item_id, $2::uuid, $3::int, $5::jsonb, $6::text, $7::int, $8::boolean FROM closed
+     ), item AS (
+       SELECT * FROM items WHERE id = (SELECT item_id FROM closed) FOR UPDATE
+     ), task AS (
+       SELECT ${columns} FROM closed
+     )
+     SELECT task.*, ${prefixedItemColumns('i')} FROM task JOIN item i ON i.id = task.item_id::uuid`,
+    [lease.taskId, lease.reviewerId, lease.assignment, newId(), JSON.stringify(a.outcome), a.note, a.timeSpentMs, a.blind],
+    'closeLeaseAnswered',
+  );
+  const row = rows[0];
+  if (!row) return null;
+  const { item, rest } = splitItem(row);
+  return { task: rest, item };
 }
 
 export async function insertTask(db: Queryable, itemId: string, workflow: string, t: NewTask): Promise<void> {

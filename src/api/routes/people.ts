@@ -40,6 +40,7 @@ export const peopleRoutes = [
     async handle({ engine, principal, token }) {
       requirePerson(principal);
       await signOut(engine.db, token);
+      engine.auth.forget(token);
       return { status: 204 };
     },
   }),
