@@ -34,6 +34,13 @@ export function parseOutcome(wf: CompiledWorkflow, raw: RawOutcome): Outcome {
       if (raw.text === undefined || raw.text.trim() === '') throw invalid('this workflow takes a text reply', [{ path: 'text', message: 'is required and may not be blank' }]);
       return { type: 'text', text: raw.text };
     }
+    case 'reply': {
+      if (raw.text === undefined || raw.text.trim() === '') throw invalid('this workflow takes the reply to send', [{ path: 'text', message: 'is required and may not be blank' }]);
+      if (raw.label !== undefined && !wf.labels.includes(raw.label)) {
+        throw invalid(`unknown intent "${raw.label}"`, [{ path: 'label', message: `must be one of the workflow's intents: ${wf.labels.slice(0, 20).join(', ')}${wf.labels.length > 20 ? ', …' : ''}` }]);
+      }
+      return { type: 'reply', text: raw.text, intent: raw.label ?? null };
+    }
   }
 }
 

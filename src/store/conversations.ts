@@ -1,0 +1,220 @@
+// Conversations and their messages. A message's number (seq) comes from the conversation row,
+// bumped under its lock, so the customer's widget and the agent read one gap-free order.
+import type { Queryable } from './db.ts';
+
+export type ConversationState = 'bot' | 'waiting' | 'human' | 'closed';
+export type Author = 'customer' | 'bot' | 'agent' | 'system';
+
+export interface ConversationRow {
+  id: string;
+  workflow: string;
+  customer_id: string;
+  customer: Record<string, unknown>;
+  state: ConversationState;
+  intent: string | null;
+  handoff_reasons: string[];
+  handoffs: number;
+  bot_replies: number;
+  agent_id: string | null;
+  rating: 'up' | 'down' | null;
+  last_seq: number;
+  created_at: Date;
+  updated_at: Date;
+  handed_off_at: Date | null;
+  first_human_at: Date | null;
+  closed_at: Date | null;
+}
+
+export interface MessageRow {
+  seq: number;
+  author: Author;
+  text: string;
+  item_id: string | null;
+  agent_id: string | null;
+  created_at: Date;
+}
+
+const columns = `id::text AS id, workflow, customer_id, customer, state, intent, handoff_reasons, handoffs, bot_replies,
+  agent_id::text AS agent_id, rating, last_seq, created_at, updated_at, handed_off_at, first_human_at, closed_at`;
+
+export async function insertConversation(
+  db: Queryable,
+  c: { id: string; workflow: string; customerId: string; customer: Record<string, unknown>; tokenHash: string },
+): Promise<ConversationRow> {
+  const rows = await db.query<ConversationRow>(
+    `INSERT INTO conversations (id, workflow, customer_id, customer, token_hash, state)
+     VALUES ($1::uuid, $2::text, $3::text, $4::jsonb, $5::text, 'bot') RETURNING ${columns}`,
+    [c.id, c.workflow, c.customerId, JSON.stringify(c.customer), c.tokenHash],
+  );
+  return rows[0]!;
+}
+
+export async function getConversation(db: Queryable, id: string): Promise<ConversationRow | null> {
+  const rows = await db.query<ConversationRow>(`SELECT ${columns} FROM conversations WHERE id = $1::uuid`, [id], 'getConversation');
+  return rows[0] ?? null;
+}
+
+/** The conversation the token opens, or null: a wrong token and a wrong id look the same. */
+export async function getConversationByToken(db: Queryable, id: string, tokenHash: string): Promise<ConversationRow | null> {
+  const rows = await db.query<ConversationRow>(
+    `SELECT ${columns} FROM conversations WHERE id = $1::uuid AND token_hash = $2::text`,
+    [id, tokenHash],
+    'getConversationByToken',
+  );
+  return rows[0] ?? null;
+}
+
+export async function lockConversation(tx: Queryable, id: string): Promise<ConversationRow | null> {
+  const rows = await tx.query<ConversationRow>(`SELECT ${columns} FROM conversations WHERE id = $1::uuid FOR UPDATE`, [id], 'lockConversation');
+  return rows[0] ?? null;
+}
+
+export async function appendMessage(
+  tx: Queryable,
+  m: { conversationId: string; author: Author; text: string; itemId?: string | null; agentId?: string | null },
+): Promise<MessageRow> {
+  const rows = await tx.query<MessageRow>(
+    `WITH c AS (
+       UPDATE conversations SET last_seq = last_seq + 1, updated_at = now() WHERE id = $1::uuid RETURNING last_seq
+     )
+     INSERT INTO conversation_messages (conversation_id, seq, author, text, item_id, agent_id)
+     SELECT $1::uuid, c.last_seq, $2::text, $3::text, $4::uuid, $5::uuid FROM c
+     RETURNING seq, author, text, item_id::text AS item_id, agent_id::text AS agent_id, created_at`,
+    [m.conversationId, m.author, m.text, m.itemId ?? null, m.agentId ?? null],
+    'appendMessage',
+  );
+  if (!rows[0]) throw new Error(`no conversation ${m.conversationId}`);
+  return rows[0];
+}
+
+export async function listMessages(db: Queryable, conversationId: string, afterSeq = 0, limit = 500): Promise<MessageRow[]> {
+  return db.query<MessageRow>(
+    `SELECT seq, author, text, item_id::text AS item_id, agent_id::text AS agent_id, created_at
+     FROM conversation_messages WHERE conversation_id = $1::uuid AND seq > $2::int ORDER BY seq LIMIT $3::int`,
+    [conversationId, afterSeq, limit],
+    'listMessages',
+  );
+}
+
+/** The newest message number, without reading the messages (the long poll's cheap check). */
+export async function lastSeq(db: Queryable, conversationId: string): Promise<{ last_seq: number; state: ConversationState } | null> {
+  const rows = await db.query<{ last_seq: number; state: ConversationState }>(
+    'SELECT last_seq, state FROM conversations WHERE id = $1::uuid',
+    [conversationId],
+    'conversationLastSeq',
+  );
+  return rows[0] ?? null;
+}
+
+/**
+ * Customer messages within the last `seconds`, in this conversation and from this customer in
+ * any conversation of the workflow, and when the oldest of them leaves the window.
+ */
+export async function recentCustomerMessages(
+  db: Queryable,
+  c: { conversationId: string; workflow: string; customerId: string; seconds: number },
+): Promise<{ conversation: number; customer: number; oldest_at: Date | null }> {
+  const rows = await db.query<{ conversation: number; customer: number; oldest_at: Date | null }>(
+    `SELECT count(*) FILTER (WHERE m.conversation_id = $1::uuid)::int AS conversation, count(*)::int AS customer, min(m.created_at) AS oldest_at
+     FROM conversations c JOIN conversation_messages m ON m.conversation_id = c.id
+     WHERE c.workflow = $2::text AND c.customer_id = $3::text AND m.author = 'customer'
+       AND m.created_at > now() - make_interval(secs => $4::int)`,
+    [c.conversationId, c.workflow, c.customerId, c.seconds],
+  );
+  return rows[0] ?? { conversation: 0, customer: 0, oldest_at: null };
+}
+
+/** Earlier conversations of the customer in the workflow within `days` (repeated contact). */
+export async function countEarlierConversations(db: Queryable, c: { workflow: string; customerId: string; excludeId: string; days: number }): Promise<number> {
+  const rows = await db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM conversations
+     WHERE workflow = $1::text AND customer_id = $2::text AND id <> $3::uuid AND created_at > now() - make_interval(days => $4::int)`,
+    [c.workflow, c.customerId, c.excludeId, c.days],
+  );
+  return rows[0]?.n ?? 0;
+}
+
+export async function markHandedOff(tx: Queryable, id: string, reasons: string[]): Promise<void> {
+  await tx.query(
+    `UPDATE conversations SET state = 'waiting', handoffs = handoffs + 1, handed_off_at = coalesce(handed_off_at, now()),
+       handoff_reasons = ARRAY(SELECT DISTINCT unnest(handoff_reasons || $2::text[])), updated_at = now()
+     WHERE id = $1::uuid`,
+    [id, reasons],
+  );
+}
+
+export async function markBotReplied(tx: Queryable, id: string, intent: string | null): Promise<void> {
+  await tx.query(`UPDATE conversations SET bot_replies = bot_replies + 1, intent = coalesce($2::text, intent), updated_at = now() WHERE id = $1::uuid`, [id, intent]);
+}
+
+export async function setIntent(tx: Queryable, id: string, intent: string | null): Promise<void> {
+  if (intent !== null) await tx.query('UPDATE conversations SET intent = $2::text WHERE id = $1::uuid', [id, intent]);
+}
+
+/** A person answered: the conversation is theirs from now on. */
+export async function markHumanReplied(tx: Queryable, id: string, agentId: string): Promise<void> {
+  await tx.query(
+    `UPDATE conversations SET state = 'human', agent_id = $2::uuid, first_human_at = coalesce(first_human_at, now()), updated_at = now()
+     WHERE id = $1::uuid`,
+    [id, agentId],
+  );
+}
+
+export async function setState(tx: Queryable, id: string, state: ConversationState): Promise<void> {
+  await tx.query(
+    `UPDATE conversations SET state = $2::text, closed_at = CASE WHEN $2::text = 'closed' THEN now() ELSE NULL END, updated_at = now()
+     WHERE id = $1::uuid`,
+    [id, state],
+  );
+}
+
+export async function setRating(db: Queryable, id: string, rating: 'up' | 'down'): Promise<void> {
+  await db.query('UPDATE conversations SET rating = $2::text, updated_at = now() WHERE id = $1::uuid', [id, rating]);
+}
+
+export async function listConversations(
+  db: Queryable,
+  f: { workflows: string[] | null; workflow: string | null; states: ConversationState[] | null; limit: number },
+): Promise<ConversationRow[]> {
+  return db.query<ConversationRow>(
+    `SELECT ${columns} FROM conversations
+     WHERE ($1::text[] IS NULL OR workflow = ANY($1::text[])) AND ($2::text IS NULL OR workflow = $2::text)
+       AND ($3::text[] IS NULL OR state = ANY($3::text[]))
+     ORDER BY updated_at DESC LIMIT $4::int`,
+    [f.workflows, f.workflow, f.states, f.limit],
+  );
+}
+
+export interface ConversationItemRow {
+  id: string;
+  text: string | null;
+  prediction: unknown;
+  route: unknown;
+  status: string;
+  created_at: Date;
+  decision: { version: number; source: string; outcome: unknown; actor: string; reason: string; created_at: string } | null;
+  open_task_id: string | null;
+}
+
+/** The items (customer messages the machine judged) of a conversation, each with its current decision. */
+export async function conversationItems(db: Queryable, conversationId: string): Promise<ConversationItemRow[]> {
+  return db.query<ConversationItemRow>(
+    `SELECT i.id::text AS id, i.text, i.prediction, i.route, i.status, i.created_at,
+            (SELECT jsonb_build_object('version', d.version, 'source', d.source, 'outcome', d.outcome, 'actor', d.actor, 'reason', d.reason, 'created_at', d.created_at)
+               FROM decisions d WHERE d.item_id = i.id ORDER BY d.version DESC LIMIT 1) AS decision,
+            (SELECT t.id::text FROM tasks t WHERE t.item_id = i.id AND t.status IN ('open', 'leased') LIMIT 1) AS open_task_id
+     FROM conversation_messages m JOIN items i ON i.id = m.item_id
+     WHERE m.conversation_id = $1::uuid AND m.author = 'customer'
+     ORDER BY m.seq`,
+    [conversationId],
+  );
+}
+
+/** Open human work on the conversation's messages, cancelled when the conversation goes back to the bot or closes. */
+export async function openConversationTasks(db: Queryable, conversationId: string): Promise<Array<{ id: string; item_id: string }>> {
+  return db.query<{ id: string; item_id: string }>(
+    `SELECT t.id::text AS id, t.item_id::text AS item_id FROM conversation_messages m JOIN tasks t ON t.item_id = m.item_id
+     WHERE m.conversation_id = $1::uuid AND t.status IN ('open', 'leased')`,
+    [conversationId],
+  );
+}
