@@ -20,6 +20,7 @@ const byKind: Record<ProblemKind, { status: number; title: string }> = {
   conflict: { status: 409, title: 'Conflict' },
   unprocessable: { status: 422, title: 'Unprocessable request' },
   unavailable: { status: 503, title: 'Service unavailable' },
+  too_many: { status: 429, title: 'Too many requests' },
 };
 
 const titles: Record<number, string> = {

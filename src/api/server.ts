@@ -5,6 +5,7 @@ import rateLimit from '@fastify/rate-limit';
 import type { Engine } from '../engine/engine.ts';
 import { buildOpenApi } from './openapi.ts';
 import { toProblem } from './problem.ts';
+import { EngineError } from '../engine/errors.ts';
 import { bearerToken, defineRoute, registerRoute, type RouteSpec } from './route.ts';
 import { itemRoutes } from './routes/items.ts';
 import { peopleRoutes } from './routes/people.ts';
@@ -57,6 +58,7 @@ export async function buildServer(engine: Engine, options: ServerOptions = {}): 
     const problem = toProblem(err, request.url);
     if (problem.status >= 500) request.log.error({ err }, 'request failed');
     if (problem.status === 503) reply.header('retry-after', '2');
+    if (err instanceof EngineError && err.retryAfter !== null) reply.header('retry-after', String(err.retryAfter));
     reply.code(problem.status).type('application/problem+json').send(problem);
   });
   app.setNotFoundHandler((request, reply) => {

@@ -30,11 +30,12 @@ test('a missing or unsure draft sends the message to a person, saying why', () =
 
 test('signals send to a person whatever the draft, at their priority, and an audit sample is dropped', () => {
   const signals: RoutingSignal[] = [
-    { signal: 'negative_sentiment', detail: 'sentiment -0.8', priority: 40 },
-    { signal: 'human_requested', detail: '"talk to a person"', priority: 30 },
+    { signal: 'negative_sentiment', detail: 'sentiment -0.8', route: 'review', priority: 40 },
+    { signal: 'human_requested', detail: '"talk to a person"', route: 'review', priority: 30 },
   ];
   const r = routeReply({ route: autoRoute(true), draft: draft(0.99), settings: on, signals, livePriority: 5 });
   assert.equal(r.route, 'review');
+  assert.equal(routeReply({ route: autoRoute(), draft: draft(0.99), settings: on, signals: [{ signal: 'risk_words', detail: 'lawyer', route: 'escalate', priority: 50 }], livePriority: 5 }).route, 'escalate');
   assert.equal(r.priority, 40);
   assert.equal(r.audit, false);
   assert.ok(!r.reasons.some((x) => x.code === 'audit_sample'));
@@ -48,14 +49,15 @@ test('never auto with a signal; never an audit off the auto route; priority neve
       fc.option(fc.double({ min: 0, max: 1, noNaN: true }), { nil: null }),
       fc.boolean(),
       fc.double({ min: 0, max: 1, noNaN: true }),
-      fc.array(fc.record({ signal: fc.string(), detail: fc.string(), priority: fc.integer({ min: 0, max: 100 }) }), { maxLength: 4 }),
+      fc.array(fc.record({ signal: fc.string(), detail: fc.string(), route: fc.constantFrom<'review' | 'escalate'>('review', 'escalate'), priority: fc.integer({ min: 0, max: 100 }) }), { maxLength: 4 }),
       fc.integer({ min: 0, max: 10 }),
       fc.integer({ min: 0, max: 10 }),
       (kind, conf, autoSend, threshold, signals, live, basePriority) => {
         const route: Route = { ...autoRoute(kind === 'auto'), route: kind, audit: kind === 'auto', priority: basePriority };
         const r = routeReply({ route, draft: conf === null ? null : draft(conf), settings: { autoSend, autoSendThreshold: threshold }, signals, livePriority: live });
         if (signals.length > 0 || !autoSend || conf === null || conf < threshold) assert.notEqual(r.route, 'auto');
-        if (kind !== 'auto') assert.equal(r.route, kind);
+        if (kind === 'escalate' || signals.some((x) => x.route === 'escalate')) assert.equal(r.route, 'escalate');
+        else if (kind === 'review') assert.equal(r.route, 'review');
         if (r.route !== 'auto') assert.equal(r.audit, false);
         assert.ok(r.priority >= basePriority);
       },

@@ -10,6 +10,8 @@ import type { ReplySpec } from './workflow.ts';
 export interface RoutingSignal {
   signal: string;
   detail: string;
+  /** `escalate` sends the message to the escalation queue (a lead), `review` to any agent. */
+  route: 'review' | 'escalate';
   /** Task priority it asks for: a raised priority puts the handoff at the front and on the agents' live feed. */
   priority: number;
 }
@@ -36,6 +38,7 @@ export function routeReply(input: ReplyRouteInput): Route {
   for (const s of input.signals) {
     reasons.push({ code: 'signal', signal: s.signal, detail: s.detail, priority: s.priority });
     toPerson();
+    if (s.route === 'escalate') kind = 'escalate';
     priority = Math.max(priority, s.priority);
   }
   if (kind === 'auto') {

@@ -5,6 +5,8 @@ import { createAuthenticator, type Authenticator } from './access.ts';
 import { createDecisionWaiters, type DecisionWaiters } from './waiters.ts';
 import { createModelRegistry, type ModelRegistry } from './models.ts';
 import { createTuningCache, type TuningCache } from './tuning.ts';
+import { createDrafter, type Drafter } from './drafts.ts';
+import { scoreSentiment } from './sentiment.ts';
 
 export interface EngineOptions {
   /** Lease length when a claim does not ask for one. */
@@ -20,6 +22,9 @@ export interface Engine {
   waiters: DecisionWaiters;
   models: ModelRegistry;
   tunings: TuningCache;
+  drafts: Drafter;
+  /** A customer message's sentiment in [-1, 1] (negative is upset), or null when it cannot be scored. */
+  sentiment(text: string): number | null;
   leaseSeconds: number;
   close(): Promise<void>;
 }
@@ -33,6 +38,8 @@ export async function createEngine(db: Db, options: EngineOptions = {}): Promise
     waiters,
     models: createModelRegistry(),
     tunings: createTuningCache(),
+    drafts: createDrafter(),
+    sentiment: scoreSentiment,
     leaseSeconds: options.leaseSeconds ?? 300,
     close: () => waiters.close(),
   };

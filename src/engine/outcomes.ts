@@ -1,6 +1,6 @@
 // An answer's outcome as the workflow's answer type allows it. Checked before anything is written,
 // with a problem that names the field.
-import type { Outcome } from '../core/types.ts';
+import type { Draft, Outcome } from '../core/types.ts';
 import type { CompiledWorkflow } from './workflows.ts';
 import { invalid } from './errors.ts';
 
@@ -44,8 +44,12 @@ export function parseOutcome(wf: CompiledWorkflow, raw: RawOutcome): Outcome {
   }
 }
 
-/** The outcome a machine decision carries for a predicted label. */
-export function machineOutcome(wf: CompiledWorkflow, label: string): Outcome {
+/** The outcome a machine decision carries for a predicted label (a reply workflow's: the draft it sent). */
+export function machineOutcome(wf: CompiledWorkflow, label: string, draft: Draft | null = null): Outcome {
+  if (wf.spec.answerType === 'reply') {
+    if (!draft) throw new Error('a reply is decided by the machine only with a draft (core/replyRoute.ts)');
+    return { type: 'reply', text: draft.text, intent: label };
+  }
   return wf.spec.answerType === 'approve'
     ? { type: 'approve', verdict: label === 'approve' ? 'approve' : 'reject' }
     : { type: 'label', label };

@@ -218,3 +218,65 @@ export async function openConversationTasks(db: Queryable, conversationId: strin
     [conversationId],
   );
 }
+
+export async function linkMessageItem(tx: Queryable, conversationId: string, seq: number, itemId: string): Promise<void> {
+  await tx.query('UPDATE conversation_messages SET item_id = $3::uuid WHERE conversation_id = $1::uuid AND seq = $2::int', [conversationId, seq, itemId]);
+}
+
+/** Earlier customer messages of the customer in the workflow within `hours`, with the intent predicted for each. */
+export async function customerContacts(
+  db: Queryable,
+  c: { workflow: string; customerId: string; hours: number; limit?: number },
+): Promise<Array<{ conversation_id: string; intent: string | null; created_at: Date }>> {
+  return db.query(
+    `SELECT m.conversation_id::text AS conversation_id, i.prediction->>'label' AS intent, m.created_at
+     FROM conversations c JOIN conversation_messages m ON m.conversation_id = c.id JOIN items i ON i.id = m.item_id
+     WHERE c.workflow = $1::text AND c.customer_id = $2::text AND m.author = 'customer'
+       AND m.created_at > now() - make_interval(hours => $3::int)
+     ORDER BY m.created_at DESC LIMIT $4::int`,
+    [c.workflow, c.customerId, c.hours, c.limit ?? 200],
+  );
+}
+
+/**
+ * What the customer's wait estimate needs: human work waiting in the workflow, the mean time
+ * people took on its recent answers, and how many people worked it in the last 15 minutes.
+ */
+export async function handoffLoad(db: Queryable, workflow: string): Promise<{ queued: number; mean_handle_ms: number | null; active_agents: number }> {
+  const rows = await db.query<{ queued: number; mean_handle_ms: number | null; active_agents: number }>(
+    `SELECT
+       (SELECT count(*)::int FROM tasks WHERE workflow = $1::text AND status IN ('open', 'leased') AND kind IN ('review', 'escalation')) AS queued,
+       (SELECT avg(time_spent_ms)::float8 FROM (
+          SELECT a.time_spent_ms FROM answers a JOIN tasks t ON t.id = a.task_id
+          WHERE t.workflow = $1::text AND a.time_spent_ms IS NOT NULL ORDER BY a.created_at DESC LIMIT 50) recent) AS mean_handle_ms,
+       (SELECT count(DISTINCT who)::int FROM (
+          SELECT lease_owner AS who FROM tasks WHERE workflow = $1::text AND status = 'leased'
+          UNION SELECT a.reviewer_id FROM answers a JOIN tasks t ON t.id = a.task_id
+          WHERE t.workflow = $1::text AND a.created_at > now() - interval '15 minutes') people) AS active_agents`,
+    [workflow],
+  );
+  return rows[0] ?? { queued: 0, mean_handle_ms: null, active_agents: 0 };
+}
+
+export interface ConversationFactsRow {
+  intent: string | null;
+  customer_messages: number;
+  bot_replies: number;
+  handoffs: number;
+  handoff_reasons: string[];
+  rating: 'up' | 'down' | null;
+  created_at: Date;
+  handed_off_at: Date | null;
+  first_human_at: Date | null;
+  closed_at: Date | null;
+}
+
+/** The conversations of the workflow started since `since`, with what the chat metrics count. */
+export async function conversationFacts(db: Queryable, workflow: string, since: Date): Promise<ConversationFactsRow[]> {
+  return db.query<ConversationFactsRow>(
+    `SELECT c.intent, (SELECT count(*)::int FROM conversation_messages m WHERE m.conversation_id = c.id AND m.author = 'customer') AS customer_messages,
+            c.bot_replies, c.handoffs, c.handoff_reasons, c.rating, c.created_at, c.handed_off_at, c.first_human_at, c.closed_at
+     FROM conversations c WHERE c.workflow = $1::text AND c.created_at >= $2::timestamptz`,
+    [workflow, since],
+  );
+}

@@ -1,47 +1,46 @@
-// The reply library: human-approved replies per intent, the material the built-in drafter
-// retrieves from. Seeded by a lead (API or workflow file), grown by every reply an agent sends.
+// The reply library of a workflow: human-approved replies per intent, the material the built-in
+// drafter (model/builtin/replies.ts) retrieves from. Seeded by a lead, grown by every reply an
+// agent sends; each entry's use counts feed the confidence of its next drafts.
+import type { ReplyEntry } from '../model/builtin/replies.ts';
 import type { Queryable } from './db.ts';
-import { newId } from './ids.ts';
 
-export interface LibraryReplyRow {
-  id: string;
-  intent: string;
-  text: string;
+export interface LibraryRow extends ReplyEntry {
   source: 'seed' | 'approved';
-  created_at: Date;
 }
 
-export async function listLibraryReplies(db: Queryable, workflow: string, limit = 10_000): Promise<LibraryReplyRow[]> {
-  return db.query<LibraryReplyRow>(
-    `SELECT id::text AS id, intent, text, source, created_at FROM reply_library WHERE workflow = $1::text ORDER BY created_at, id LIMIT $2::int`,
-    [workflow, limit],
-    'listLibraryReplies',
+const columns = `id, intent, text, messages, uses, sent_unchanged AS "sentUnchanged", source`;
+
+export async function listLibrary(db: Queryable, workflow: string): Promise<LibraryRow[]> {
+  return db.query<LibraryRow>(`SELECT ${columns} FROM reply_library WHERE workflow = $1::text ORDER BY created_at, id`, [workflow], 'listLibrary');
+}
+
+export async function lockLibraryEntry(tx: Queryable, workflow: string, id: string): Promise<LibraryRow | null> {
+  const rows = await tx.query<LibraryRow>(`SELECT ${columns} FROM reply_library WHERE workflow = $1::text AND id = $2::text FOR UPDATE`, [workflow, id]);
+  return rows[0] ?? null;
+}
+
+/** Writes the entry as given (new, or its messages grown); the use counts of an existing entry are kept. */
+export async function saveLibraryEntry(tx: Queryable, workflow: string, e: ReplyEntry, source: 'seed' | 'approved'): Promise<void> {
+  await tx.query(
+    `INSERT INTO reply_library (workflow, id, intent, text, messages, uses, sent_unchanged, source)
+     VALUES ($1::text, $2::text, $3::text, $4::text, $5::jsonb, $6::int, $7::int, $8::text)
+     ON CONFLICT (workflow, id) DO UPDATE SET messages = EXCLUDED.messages, updated_at = now()`,
+    [workflow, e.id, e.intent, e.text, JSON.stringify(e.messages), e.uses, e.sentUnchanged, source],
   );
 }
 
-/** Adds the replies not in the library yet (same intent and text); returns how many were new. */
-export async function insertLibraryReplies(
-  db: Queryable,
-  workflow: string,
-  replies: ReadonlyArray<{ intent: string; text: string; itemId?: string | null }>,
-  source: 'seed' | 'approved',
-): Promise<number> {
-  if (replies.length === 0) return 0;
-  const rows = await db.query<{ n: number }>(
-    `WITH added AS (
-       INSERT INTO reply_library (id, workflow, intent, text, source, item_id)
-       SELECT (r->>'id')::uuid, $1::text, r->>'intent', r->>'text', $2::text, (r->>'itemId')::uuid FROM jsonb_array_elements($3::jsonb) AS r
-       ON CONFLICT DO NOTHING RETURNING 1
-     ) SELECT count(*)::int AS n FROM added`,
-    [workflow, source, JSON.stringify(replies.map((r) => ({ id: newId(), intent: r.intent, text: r.text, itemId: r.itemId ?? null })))],
+/** One more draft of the entry judged by a person, and one more sent unchanged when it was (replies.ts recordDraftOutcome, in SQL so concurrent answers add up). */
+export async function recordLibraryUse(tx: Queryable, workflow: string, id: string, sentUnchanged: boolean): Promise<void> {
+  await tx.query(
+    `UPDATE reply_library SET uses = uses + 1, sent_unchanged = sent_unchanged + $3::int, updated_at = now() WHERE workflow = $1::text AND id = $2::text`,
+    [workflow, id, sentUnchanged ? 1 : 0],
   );
-  return rows[0]?.n ?? 0;
 }
 
-/** Newest change to the library, so a process's cached copy is re-read only when it changed. */
+/** Changes when the library changes, so a process re-reads its cached copy only then. */
 export async function libraryVersion(db: Queryable, workflow: string): Promise<string> {
   const rows = await db.query<{ v: string }>(
-    `SELECT count(*)::text || ':' || coalesce(max(created_at)::text, '') AS v FROM reply_library WHERE workflow = $1::text`,
+    `SELECT count(*)::text || ':' || coalesce(max(updated_at)::text, '') AS v FROM reply_library WHERE workflow = $1::text`,
     [workflow],
     'libraryVersion',
   );

@@ -38,17 +38,22 @@ CREATE TABLE conversation_messages (
   PRIMARY KEY (conversation_id, seq)
 );
 
--- Human-approved replies per intent: seeded by a lead, grown by every reply an agent sends.
+-- Human-approved replies per intent (model/builtin/replies.ts): each with the customer messages it
+-- answered (what retrieval compares a new message with) and how often agents sent its drafts
+-- unchanged (part of a draft's confidence). Seeded by a lead, grown by every reply an agent sends.
 CREATE TABLE reply_library (
-  id         uuid PRIMARY KEY,
-  workflow   text NOT NULL REFERENCES workflows(name) ON DELETE CASCADE,
-  intent     text NOT NULL,
-  text       text NOT NULL,
-  source     text NOT NULL CHECK (source IN ('seed', 'approved')),
-  item_id    uuid REFERENCES items(id),
-  created_at timestamptz NOT NULL DEFAULT now()
+  workflow       text NOT NULL REFERENCES workflows(name) ON DELETE CASCADE,
+  id             text NOT NULL,
+  intent         text NOT NULL,
+  text           text NOT NULL,
+  messages       jsonb NOT NULL DEFAULT '[]',
+  uses           integer NOT NULL DEFAULT 0,
+  sent_unchanged integer NOT NULL DEFAULT 0,
+  source         text NOT NULL CHECK (source IN ('seed', 'approved')),
+  created_at     timestamptz NOT NULL DEFAULT now(),
+  updated_at     timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (workflow, id)
 );
-CREATE UNIQUE INDEX reply_library_unique ON reply_library (workflow, intent, md5(text));
 
 -- One row per reply a person sent on a drafted message: the draft, what was sent, and how far apart.
 CREATE TABLE reply_edits (
