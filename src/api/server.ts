@@ -19,6 +19,7 @@ import { liveStreamDoc, registerLiveStream } from './routes/live.ts';
 import { createLiveFeed } from '../engine/liveFeed.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 import { notificationRoutes } from './routes/notifications.ts';
+import { conversationRoutes } from './routes/conversations.ts';
 import { createMetrics, registerMetricsRoute, timeRequests } from './metrics.ts';
 
 export interface ServerOptions {
@@ -77,7 +78,7 @@ export async function buildServer(engine: Engine, options: ServerOptions = {}): 
     keyGenerator: (request) => bearerToken(request) ?? request.ip,
   });
 
-  const routes: RouteSpec[] = [...workflowRoutes, ...itemRoutes, ...taskRoutes, ...modelRoutes, ...peopleRoutes, ...insightRoutes, ...webhookRoutes, ...notificationRoutes];
+  const routes: RouteSpec[] = [...workflowRoutes, ...itemRoutes, ...taskRoutes, ...modelRoutes, ...peopleRoutes, ...insightRoutes, ...webhookRoutes, ...notificationRoutes, ...conversationRoutes];
   const openapi = buildOpenApi(
     [
       ...routes,
