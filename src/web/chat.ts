@@ -171,7 +171,8 @@ async function submit(): Promise<void> {
   const text = input.value.trim();
   if (!s || !text) return;
   if (Date.now() < blockedUntil) {
-    say(`Thanks for your patience — you can send again in ${Math.ceil((blockedUntil - Date.now()) / 1000)} seconds.`);
+    const wait = Math.ceil((blockedUntil - Date.now()) / 1000);
+    say(`You're sending messages faster than we can read them. Please wait ${wait} second${wait === 1 ? '' : 's'} and send again — your text is still here.`);
     return;
   }
   send.disabled = true;
