@@ -32,7 +32,8 @@ export async function startDemo(engine: Engine, intervalMs: number, log: (line: 
     log(`demo: workflow ${spec.name} warmed with ${report.imported} labelled messages` +
       (trained.trained ? `; model v${trained.version.version} trained in ${trained.version.training_ms} ms (held-out accuracy ${fmt(trained.version.scores.accuracy)})` : ''));
   }
-  await seedChatDemo(engine, log);
+  // Not awaited: the chat demo trains its own model, and the server should not wait for it to start.
+  void seedChatDemo(engine, log).catch((err: unknown) => log(`demo: the chat demo could not be set up: ${String(err)}`));
   const live = readRows(`${demoDir}banking77-live.csv`);
   let next = await countItemsWithKeyPrefix(engine.db, spec.name, 'demo-live-');
   if (next < live.length) log(`demo: live traffic, one message every ${intervalMs} ms (${live.length - next} to go; --no-demo turns it off)`);

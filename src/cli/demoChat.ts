@@ -12,6 +12,8 @@ import { retrainWorkflow } from '../engine/retrain.ts';
 import { upsertWorkflow } from '../engine/workflows.ts';
 import { readRows } from './tables.ts';
 import { readWorkflowFile } from './workflowFiles.ts';
+import { latestModelVersion } from '../store/modelVersions.ts';
+import { listLibrary } from '../store/replyLibrary.ts';
 
 const demoDir = fileURLToPath(new URL('../../demo/', import.meta.url));
 
@@ -22,15 +24,20 @@ const libraryFile = z.object({
 export async function seedChatDemo(engine: Engine, log: (line: string) => void): Promise<string> {
   const [spec] = readWorkflowFile(`${demoDir}support-chat.json`);
   if (!spec) throw new Error('the chat demo workflow file is empty');
-  const state = await upsertWorkflow(engine.db, engine.workflows, spec);
-  if (state !== 'created') return spec.name;
+  await upsertWorkflow(engine.db, engine.workflows, spec);
   const wf = await engine.workflows.get(engine.db, spec.name);
-  const intents = new Set(spec.labels);
-  const history = readRows(`${demoDir}banking77-history.csv`).filter((r) => intents.has(String(r.category)));
-  const report = await importLabels(engine.db, wf, history, { text: 'text', label: 'category' });
-  const trained = await retrainWorkflow(engine, spec.name, true);
-  const library = libraryFile.parse(JSON.parse(readFileSync(`${demoDir}support-chat-replies.json`, 'utf8')));
-  const seeded = await seedLibrary(engine, wf, library.replies);
-  log(`demo: workflow ${spec.name}: intent model trained on ${report.imported} labelled messages${trained.trained ? ` (v${trained.version.version})` : ''}, ${seeded.added} approved replies; chat as a customer at /demo/chat`);
+  // Each step is done unless its result is there, so a start interrupted half-way finishes next time.
+  if (!(await latestModelVersion(engine.db, spec.name))) {
+    const intents = new Set(spec.labels);
+    const history = readRows(`${demoDir}banking77-history.csv`).filter((r) => intents.has(String(r.category)));
+    const report = await importLabels(engine.db, wf, history, { text: 'text', label: 'category' });
+    const trained = await retrainWorkflow(engine, spec.name, true);
+    log(`demo: workflow ${spec.name}: intent model trained on ${report.imported} labelled messages${trained.trained ? ` (v${trained.version.version})` : ''}`);
+  }
+  if ((await listLibrary(engine.db, spec.name)).length === 0) {
+    const library = libraryFile.parse(JSON.parse(readFileSync(`${demoDir}support-chat-replies.json`, 'utf8')));
+    const seeded = await seedLibrary(engine, wf, library.replies);
+    log(`demo: workflow ${spec.name}: ${seeded.added} approved replies in its library; chat as a customer at /demo/chat`);
+  }
   return spec.name;
 }

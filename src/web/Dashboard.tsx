@@ -5,6 +5,7 @@ import { get, message, query } from './api.ts';
 import { Chart, type Line } from './Chart.tsx';
 import { pct } from './ItemView.tsx';
 import { QualityPanel } from './Quality.tsx';
+import { ChatMetricsPanel } from './ChatMetrics.tsx';
 import type { Workflow } from './types.ts';
 import { WorkflowPicker } from './WorkflowPicker.tsx';
 
@@ -187,6 +188,7 @@ export function Dashboard() {
               <p className="muted chart-empty">No held-out examples yet for a reliability diagram.</p>
             )}
           </div>
+          {period && workflows.find((w) => w.name === name)?.answerType === 'reply' && <ChatMetricsPanel workflow={name} since={period.from} />}
           {period && (
             <QualityPanel
               workflow={name}
