@@ -2,6 +2,9 @@
 import { parseArgs } from 'node:util';
 import { runLoad, type LoadOptions } from './load.ts';
 import { benchRoutingCommand, RoutingUsageError } from '../src/cli/benchRouting.ts';
+import { benchSentiment } from './sentiment.ts';
+import { benchReplies } from './replies.ts';
+import { benchSignals } from './signals.ts';
 
 const usage = `usage: npm run bench -- <benchmark> [options]
 
@@ -11,6 +14,14 @@ benchmarks:
           submits, review submits, claim+answer pairs, server RSS, and pgbench TPC-B for scale.
   routing the feedback loop on a labelled data set: the same as \`tandem bench routing\`
           (--train FILE --test FILE …; run \`npm run bench -- routing --help\`).
+  sentiment the customer-sentiment scorers (npm lexicon scorers, the built-in classifier) on
+          the UCI Sentiment Labelled Sentences, and the share of routine Banking77 queries
+          each calls upset (--banking FILE --upset-below X).
+  signals the share of routine customer messages (Banking77) that each conversation signal
+          (upset, risk words, request for a person) would take from the bot (--file FILE…).
+  replies the built-in reply drafter with a simulated agent: draft acceptance, edits and
+          rewrites, and the automatic-send trade-off at confidence cuts (--train FILE --test FILE
+          --replies FILE --seed N; Banking77 with one written reply per intent by default).
 
 options (load):
   --seconds N       length of each measured run (default 10)
@@ -72,6 +83,9 @@ async function main(argv: string[]): Promise<number> {
       return 2;
     }
   }
+  if (name === 'sentiment') return benchSentiment(rest);
+  if (name === 'replies') return benchReplies(rest);
+  if (name === 'signals') return benchSignals(rest);
   if (name === 'help' || name === '--help' || name === '-h') {
     process.stdout.write(usage);
     return 0;

@@ -47,6 +47,9 @@ test('explicit requests for a person are found', () => {
     'Let me speak to your supervisor.',
     'HUMAN BEING PLEASE',
     'I NEED A REPRESENTATIVE',
+    'Can I get a human?',
+    'Is there a real person there?',
+    'let me speak to customer service',
   ];
   for (const text of asks) assert.notEqual(findHumanRequest(text), null, text);
   assert.equal(findHumanRequest('Can I speak with a real person?'), 'speak with a real person');
@@ -63,6 +66,9 @@ test('"agent" and "human" in other senses do not ask for a person', () => {
     "I'm not sure the robot vacuum payment went through",
     'The cash machine ate my card, I hate this machine',
     'Where is my card?',
+    'I want to get a person to person transfer',
+    'Is there a fee for adding a person to my account?',
+    'I made a transfer to someone yesterday and it has not arrived',
     '',
   ];
   for (const text of not) assert.equal(findHumanRequest(text), null, text);
@@ -118,7 +124,7 @@ test('an upset customer with a legal threat is escalated, with every reason', ()
     message({ text: 'This is a scam, let me talk to a human or my lawyer hears about it', sentiment: -0.8, metadata: { segment: 'vip' } }),
   );
   assert.deepEqual(s.reasons, [
-    { code: 'upset', sentiment: -0.8, threshold: -0.25 },
+    { code: 'upset', sentiment: -0.8, threshold: -0.5 },
     { code: 'risk_words', words: ['lawyer', 'scam'] },
     { code: 'human_requested', phrase: 'talk to a human' },
     { code: 'vip', segment: 'vip' },
@@ -130,8 +136,8 @@ test('an upset customer with a legal threat is escalated, with every reason', ()
 });
 
 test('sentiment: the threshold is inclusive; no score, no signal', () => {
-  assert.equal(conversationSignals(message({ sentiment: -0.25 })).route, 'escalate');
-  assert.equal(conversationSignals(message({ sentiment: -0.24 })).route, null);
+  assert.equal(conversationSignals(message({ sentiment: -0.5 })).route, 'escalate');
+  assert.equal(conversationSignals(message({ sentiment: -0.49 })).route, null);
   assert.equal(conversationSignals(message({ sentiment: null })).route, null);
   assert.equal(conversationSignals(message({ sentiment: Number.NaN })).route, null);
   assert.equal(conversationSignals(message({ sentiment: -0.1 }), { upsetBelow: 0 }).route, 'escalate');

@@ -73,8 +73,11 @@ export const SIGNAL_ROUTES: Readonly<Record<ConversationSignal, RouteKind>> = {
 export const signalOptions = z.object({
   /** Risk phrases (replace the default list). */
   riskPhrases: z.array(z.string().min(1)).default([...DEFAULT_RISK_PHRASES]),
-  /** Sentiment at or below this (in [-1, 1]) counts as upset. */
-  upsetBelow: z.number().min(-1).max(1).default(-0.25),
+  /**
+   * Sentiment at or below this (in [-1, 1]) counts as upset. The default is model/sentiment.ts's
+   * UPSET_BELOW: VADER flags about 5 % of routine Banking77 queries there (bench/README.md).
+   */
+  upsetBelow: z.number().min(-1).max(1).default(-0.5),
   /** Contacts (conversations, this one included) on the same intent within the window that make a repeat. */
   repeatContacts: z.number().int().min(2).default(2),
   /** Window for repeated contact; 7 days is the usual first-contact-resolution window. */
@@ -125,7 +128,8 @@ function words(text: string): string[] {
   return (text.normalize('NFKC').toLowerCase().match(WORD) ?? []).map((w) => w.replace(/\u2019/g, "'"));
 }
 
-const PERSON = '(?:human|humans|person|people|agent|agents|representative|rep|operator|someone|somebody|anyone|anybody|staff|employee|supervisor|manager)';
+const PERSON =
+  '(?:human|humans|person|people|agent|agents|representative|rep|operator|someone|somebody|anyone|anybody|staff|employee|supervisor|manager|customer\\sservice|customer\\ssupport|support\\steam)';
 const ARTICLE = '(?:(?:a|an|the|one|some|your|a real|a live|an actual|real|live|actual)\\s)?';
 // The end of a word that is not followed by more of it: "agent" but not "agent's".
 const END = '(?=\\s|$)';
@@ -134,9 +138,13 @@ const HUMAN_PATTERNS: RegExp[] = [
   // talk to a person, speak with an agent, chat to someone
   new RegExp(`\\b(?:talk|talking|speak|speaking|chat|chatting)\\s(?:to|with)\\s${ARTICLE}${PERSON}${END}`),
   // connect / transfer / put me through to an agent
-  new RegExp(`\\b(?:connect|transfer|put|pass|forward|escalate|get)\\s(?:me\\s|this\\s)?(?:through\\s|over\\s)?to\\s${ARTICLE}${PERSON}${END}`),
+  new RegExp(`\\b(?:connect|escalate)\\s(?:me\\s|this\\s|us\\s)?(?:through\\s)?(?:to|with)\\s${ARTICLE}${PERSON}${END}`),
+  // "transfer to someone" is a payment; "transfer me to someone" is not
+  new RegExp(`\\b(?:transfer|put|pass|forward|get|send)\\s(?:me|this|us)\\s(?:through\\s|over\\s)?to\\s${ARTICLE}${PERSON}${END}`),
   // I want / need / would like a human
-  new RegExp(`\\b(?:want|need|like|request|give\\sme|get\\sme)\\s${ARTICLE}(?:human|person|agent|representative|operator|supervisor|manager)${END}`),
+  new RegExp(`\\b(?:want|need|like|request|get|give\\sme|get\\sme)\\s${ARTICLE}(?:human|person|agent|representative|operator|supervisor|manager)${END}`),
+  // is there a person / anyone real I can talk to
+  new RegExp(`\\bis\\sthere\\s(?:a\\s|an\\s|any\\s)?(?:real\\s|live\\s|actual\\s)?(?:human|person|people|agent|representative|anyone\\sreal|someone\\sreal)${END}`),
   // a real person, a live agent, an actual human
   new RegExp(`\\b(?:real|live|actual)\\s(?:human|person|agent|representative|people)${END}`),
   // I don't want a bot, no more robots, stop the bot
@@ -148,7 +156,8 @@ const ONLY_REQUEST = /^(?:(?:an?|the|get|speak|talk|to|me|please|pls|now|i\swant
 
 /** The phrase of `text` that asks for a person (normalised to lower case), or null. */
 export function findHumanRequest(text: string): string | null {
-  const joined = words(text).join(' ');
+  // "person to person" names a kind of payment, not a request for one.
+  const joined = words(text).join(' ').replace(/\bperson to person\b/g, 'p2p');
   if (joined.length === 0) return null;
   if (ONLY_REQUEST.test(joined)) return joined;
   for (const p of HUMAN_PATTERNS) {

@@ -8,7 +8,9 @@ import {
   editRate,
   levenshtein,
   replyTokens,
+  summariseDraftChanges,
   wordEditDistance,
+  type DraftAction,
 } from './editDistance.ts';
 
 /** The textbook full-matrix Levenshtein, to check the two-row, trimmed one against. */
@@ -95,6 +97,36 @@ test('property: rates lie in [0, 1], are symmetric, and classification follows t
       assert.equal(c.rate, editRate(a, b));
       assert.equal(c.distance, wordEditDistance(a, b));
       assert.equal(c.action, c.distance === 0 ? 'sent' : c.rate <= cut ? 'edited' : 'rewritten');
+    }),
+  );
+});
+
+test('draft changes are summarised overall and per intent', () => {
+  const s = summariseDraftChanges([
+    { intent: 'refund', action: 'sent', rate: 0 },
+    { intent: 'refund', action: 'edited', rate: 0.2 },
+    { intent: 'card', action: 'rewritten', rate: 0.9 },
+    { intent: 'refund', action: 'sent', rate: 0 },
+  ]);
+  assert.deepEqual(s.overall, { drafts: 4, sent: 2, edited: 1, rewritten: 1, acceptance: 0.5, rewriteRate: 0.25, meanEditRate: 1.1 / 4 });
+  assert.deepEqual(s.byIntent.map((g) => [g.intent, g.drafts, g.acceptance]), [['card', 1, 0], ['refund', 3, 2 / 3]]);
+  assert.deepEqual(summariseDraftChanges([]), { overall: { drafts: 0, sent: 0, edited: 0, rewritten: 0, acceptance: 0, rewriteRate: 0, meanEditRate: 0 }, byIntent: [] });
+});
+
+test('property: per-intent summaries add up to the overall one', () => {
+  const change = fc.record({
+    intent: fc.constantFrom('a', 'b', 'c'),
+    action: fc.constantFrom<DraftAction>('sent', 'edited', 'rewritten'),
+    rate: fc.double({ min: 0, max: 1, noNaN: true }),
+  });
+  fc.assert(
+    fc.property(fc.array(change, { maxLength: 30 }), (changes) => {
+      const { overall, byIntent } = summariseDraftChanges(changes);
+      for (const k of ['drafts', 'sent', 'edited', 'rewritten'] as const) assert.equal(byIntent.reduce((s, g) => s + g[k], 0), overall[k]);
+      for (const g of [overall, ...byIntent]) {
+        assert.equal(g.sent + g.edited + g.rewritten, g.drafts);
+        for (const r of [g.acceptance, g.rewriteRate, g.meanEditRate]) assert.ok(r >= 0 && r <= 1 + 1e-12);
+      }
     }),
   );
 });

@@ -8,6 +8,7 @@
 //   wordEditDistance(a, b) / charEditDistance(a, b)
 //   editRate(draft, sent, unit = 'word')     distance / length of the longer one, in [0, 1]; 0 for two empty texts
 //   classifyDraftAction(draft, sent, cut)    'sent' | 'edited' | 'rewritten', with the rate and distance
+//   summariseDraftChanges(changes)           acceptance, edit and rewrite rates, mean edit rate: overall and per intent
 //
 // The normalised rate divides by the longer of the two, so it is bounded by 1 (every token of the
 // longer text had to change) and symmetric; it is not a metric (no triangle inequality), the raw
@@ -109,4 +110,49 @@ export function classifyDraftAction(draft: string, sent: string, cut: number = E
   const rate = longer === 0 ? 0 : distance / longer;
   const action: DraftAction = distance === 0 ? 'sent' : rate <= cut ? 'edited' : 'rewritten';
   return { action, rate, distance };
+}
+
+export interface DraftChangeSummary {
+  drafts: number;
+  sent: number;
+  edited: number;
+  rewritten: number;
+  /** Share sent unchanged (the draft acceptance rate); 0 with no drafts. */
+  acceptance: number;
+  /** Share rewritten; 0 with no drafts. */
+  rewriteRate: number;
+  /** Mean word edit rate over the drafts; 0 with no drafts. */
+  meanEditRate: number;
+}
+
+function summary(changes: ReadonlyArray<{ action: DraftAction; rate: number }>): DraftChangeSummary {
+  const drafts = changes.length;
+  const sent = changes.filter((c) => c.action === 'sent').length;
+  const edited = changes.filter((c) => c.action === 'edited').length;
+  const rewritten = drafts - sent - edited;
+  const total = changes.reduce((s, c) => s + c.rate, 0);
+  return {
+    drafts,
+    sent,
+    edited,
+    rewritten,
+    acceptance: drafts === 0 ? 0 : sent / drafts,
+    rewriteRate: drafts === 0 ? 0 : rewritten / drafts,
+    meanEditRate: drafts === 0 ? 0 : total / drafts,
+  };
+}
+
+/** How much agents changed drafts, overall and per intent (intents in name order). */
+export function summariseDraftChanges(changes: ReadonlyArray<{ intent: string; action: DraftAction; rate: number }>): {
+  overall: DraftChangeSummary;
+  byIntent: Array<{ intent: string } & DraftChangeSummary>;
+} {
+  const groups = new Map<string, Array<{ action: DraftAction; rate: number }>>();
+  for (const c of changes) {
+    const g = groups.get(c.intent);
+    if (g) g.push(c);
+    else groups.set(c.intent, [c]);
+  }
+  const byIntent = [...groups.keys()].sort().map((intent) => ({ intent, ...summary(groups.get(intent)!) }));
+  return { overall: summary(changes), byIntent };
 }

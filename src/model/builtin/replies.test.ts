@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import {
+  FULL_MATCH,
   MAX_MESSAGES_PER_REPLY,
   acceptanceOf,
   addApprovedReply,
@@ -40,7 +41,12 @@ test('the reply of the predicted intent whose past message is closest is drafted
   assert.equal(d.intent, 'card_arrival');
   assert.equal(d.sourceId, replyId('card_arrival', seed[1]!.text));
   assert.ok(d.similarity > 0.3 && d.similarity <= 1);
-  assert.ok(Math.abs(d.confidence - 0.9 * (0.5 + 0.5 * d.similarity) * 0.5) < 1e-12);
+  assert.ok(d.similarity >= FULL_MATCH);
+  assert.ok(Math.abs(d.confidence - 0.9 * 0.5) < 1e-12, 'a full match of an unjudged reply: intent × ½');
+  const far = draftReply(index, 'xyzzy plugh frobnicate quux arrive', 'card_arrival', 0.9, none)!;
+  assert.ok(far.similarity > 0);
+  assert.ok(far.similarity < FULL_MATCH);
+  assert.ok(Math.abs(far.confidence - 0.9 * (far.similarity / FULL_MATCH) * 0.5) < 1e-12, 'an unlike message lowers the confidence');
 
   const other = draftReply(index, 'when does the new card arrive', 'card_arrival', 0.9, none);
   assert.equal(other?.text, 'Hi there, new cards arrive within 5 working days.', 'the fallback fills a missing name');
@@ -81,6 +87,8 @@ test('agents sending a reply unchanged raise its confidence; edits lower it', ()
   for (let i = 0; i < 8; i++) lib = recordDraftOutcome(lib, id, 'rewritten');
   assert.equal(acceptanceOf(lib.entries.find((e) => e.id === id)!), 9 / 18);
   assert.equal(recordDraftOutcome(lib, 'reply-unknown', 'sent'), lib, 'an unknown source changes nothing');
+  assert.equal(recordDraftOutcome(lib, id, 'rewritten', 'card_arrival'), lib, 'a draft of the wrong intent does not count against the reply');
+  assert.equal(recordDraftOutcome(lib, id, 'sent', 'refund').entries.find((e) => e.id === id)?.sentUnchanged, 9);
 });
 
 test('approved replies are deduplicated and their messages pooled', () => {

@@ -5,7 +5,7 @@
 // API (all pure; the library is plain data the store keeps)
 //   emptyLibrary()                                    → ReplyLibrary
 //   addApprovedReply(library, approved, keys?)        → { library, id, added } (dedupes)
-//   recordDraftOutcome(library, sourceId, action)     → ReplyLibrary (counts sent-unchanged for the confidence)
+//   recordDraftOutcome(library, sourceId, action, finalIntent?) → ReplyLibrary (counts sent-unchanged for the confidence)
 //   indexReplies(library, features?)                  → ReplyIndex (tf-idf vectors; rebuild after changes)
 //   draftReply(index, message, intent, intentConfidence, context, options?) → ReplyDraft | null
 //   placeholdersOf(text) / fillPlaceholders(text, context) / templatize(text, context, keys?)
@@ -15,17 +15,22 @@
 // library reply has answered; a reply's similarity is that of its closest message. Only replies
 // of the predicted intent compete.
 //
-// Confidence of a draft = intentConfidence × (½ + ½·similarity) × acceptance, where acceptance is
-// the share of the reply's past drafts that agents sent unchanged, smoothed as (sent + 1) / (uses + 2).
-// It reads as an estimate of "the agent would send this unchanged": the intent must be right, the
-// reply must suit messages like this one, and agents must have sent it as is before. A reply
-// nobody has judged yet has acceptance ½, so it can never reach an automatic-send threshold above
-// ½ until agents have sent it unchanged a few times: trust in a reply is earned, not assumed.
+// Confidence of a draft = intentConfidence × min(1, similarity / FULL_MATCH) × acceptance, where
+// acceptance is the share of the reply's past drafts that agents sent unchanged, counting only
+// drafts whose intent the agent kept (a draft of the wrong intent says nothing about the reply),
+// smoothed as (sent + 1) / (uses + 2). It reads as "the agent would send this unchanged": the
+// intent must be right, the message must be like one the reply was approved for, and agents must
+// have sent the reply as is before. A reply nobody has judged yet has acceptance ½, so it can
+// never reach an automatic-send threshold above ½ until agents have sent it unchanged a few
+// times: trust in a reply is earned, not assumed. Similarity only lowers the confidence below
+// FULL_MATCH: above it, on Banking77 (`npm run bench -- replies`), scaling by similarity ranked
+// drafts worse than the intent probability alone; below it, the message is unlike anything the
+// reply answered before.
 //
 // Placeholders: {name} or {name|fallback} in a reply; filled from the item's fields, then its
 // metadata (strings and finite numbers). A reply with a placeholder that can be filled neither way
 // (and has no fallback) is never drafted: the next best reply of the intent is tried instead.
-import { buildVocabulary, hashText, vectorise, type FeatureOptions, type SparseVector, type Vocabulary } from './features.ts';
+import { buildVocabulary, columnOf, hashText, vectorise, type FeatureOptions, type SparseVector, type Vocabulary } from './features.ts';
 import { replyTokens, type DraftAction } from '../../core/editDistance.ts';
 
 export interface ReplyEntry {
@@ -78,6 +83,9 @@ export interface DraftOptions {
 }
 
 export const MAX_MESSAGES_PER_REPLY = 50;
+
+/** Retrieval similarity from which a message counts as fully like the reply's past messages. */
+export const FULL_MATCH = 0.3;
 
 /** Field and metadata keys whose values `templatize` turns into placeholders by default. */
 export const DEFAULT_PLACEHOLDER_KEYS: readonly string[] = [
@@ -203,11 +211,16 @@ export function addApprovedReply(
   return { library: { entries }, id, added: false };
 }
 
-/** The library after an agent judged a draft of `sourceId`: one more use, and one more unchanged send if `action` is `sent`. */
-export function recordDraftOutcome(library: ReplyLibrary, sourceId: string, action: DraftAction): ReplyLibrary {
+/**
+ * The library after an agent judged a draft of `sourceId`: one more use, and one more unchanged
+ * send if `action` is `sent`. When the agent put the message under another intent than the
+ * reply's (`finalIntent`), the draft failed on the intent, not on the reply: nothing is counted.
+ */
+export function recordDraftOutcome(library: ReplyLibrary, sourceId: string, action: DraftAction, finalIntent?: string): ReplyLibrary {
   const at = library.entries.findIndex((e) => e.id === sourceId);
   if (at < 0) return library;
   const old = library.entries[at]!;
+  if (finalIntent !== undefined && finalIntent !== old.intent) return library;
   const entries = library.entries.slice();
   entries[at] = { ...old, uses: old.uses + 1, sentUnchanged: old.sentUnchanged + (action === 'sent' ? 1 : 0) };
   return { entries };
@@ -247,16 +260,36 @@ function dot(dense: Float32Array, v: SparseVector): number {
   return s;
 }
 
+/**
+ * The query's tf-idf weights on the vocabulary's columns (dense), and the factor that
+ * L2-normalises them over all of its n-grams: n-grams the library has never seen count as the rarest known ones, so a message made
+ * mostly of words no approved message had is not "similar" through its one familiar word.
+ */
+function queryVector(index: ReplyIndex, message: string): { dense: Float32Array; scale: number } {
+  const { vocab } = index;
+  const hashed = hashText(message, vocab.options);
+  const dense = new Float32Array(vocab.buckets.length);
+  const unseenIdf = Math.log(1 + vocab.documents) + 1;
+  let norm = 0;
+  for (let i = 0; i < hashed.buckets.length; i++) {
+    const count = hashed.counts[i]!;
+    const tf = count === 1 ? 1 : 1 + Math.log(count);
+    const column = columnOf(vocab, hashed.buckets[i]!);
+    const w = tf * (column >= 0 ? vocab.idf[column]! : unseenIdf);
+    if (column >= 0) dense[column] = w;
+    norm += w * w;
+  }
+  return { dense, scale: norm > 0 ? 1 / Math.sqrt(norm) : 0 };
+}
+
 /** The closest messages' similarity for each reply of `intent`, best first. */
 export function rankReplies(index: ReplyIndex, message: string, intent: string): Array<{ entry: ReplyEntry; similarity: number }> {
   const positions = index.byIntent.get(intent);
   if (!positions) return [];
-  const query = vectorise(hashText(message, index.vocab.options), index.vocab);
-  const dense = new Float32Array(index.vocab.buckets.length);
-  for (let i = 0; i < query.indices.length; i++) dense[query.indices[i]!] = query.values[i]!;
+  const { dense, scale } = queryVector(index, message);
   const ranked = positions.map((p) => {
     let best = 0;
-    for (const v of index.vectors[p]!) best = Math.max(best, dot(dense, v));
+    for (const v of index.vectors[p]!) best = Math.max(best, dot(dense, v) * scale);
     // Float rounding can put a vector's cosine with itself a hair above 1.
     return { entry: index.library.entries[p]!, similarity: Math.min(1, Math.max(0, best)) };
   });
@@ -284,7 +317,7 @@ export function draftReply(
     if (similarity < minSimilarity) return null;
     const text = fillPlaceholders(entry.text, context);
     if (text === null) continue;
-    const confidence = pIntent * (0.5 + 0.5 * similarity) * acceptanceOf(entry);
+    const confidence = pIntent * Math.min(1, similarity / FULL_MATCH) * acceptanceOf(entry);
     return { text, confidence, sourceId: entry.id, intent, similarity };
   }
   return null;
