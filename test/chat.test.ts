@@ -143,7 +143,7 @@ describe('chat demo in Chromium: customer and agent', () => {
     const angry = await newPage();
     await angry.goto(`${app.url}/demo/chat`);
     await angry.locator('#state', { hasText: 'assistant answers' }).waitFor();
-    await send(angry, 'This is outrageous, my card STILL has not arrived. I am filing a formal complaint!');
+    await send(angry, "This is terrible, your app is useless and I'm furious my card still hasn't arrived!");
     await angry.locator('.msg.system', { hasText: 'person' }).waitFor();
     await agent.locator('.urgent-item', { hasText: 'New escalation in support-chat' }).waitFor();
 
@@ -156,6 +156,11 @@ describe('chat demo in Chromium: customer and agent', () => {
     const metrics = await client(app.url, adminKey).get('/v1/workflows/support-chat/chat-metrics');
     assert.equal(metrics.body.ratings.byRoute.human.up, 1);
     assert.equal(metrics.body.drafts.edited + metrics.body.drafts.rewritten + metrics.body.drafts.sent, 1);
-    assert.ok(metrics.body.handoff.reasons.some((r: { reason: string }) => r.reason === 'signal:risk_words'), JSON.stringify(metrics.body.handoff));
+    assert.ok(metrics.body.handoff.reasons.some((r: { reason: string }) => r.reason === 'signal:upset'), JSON.stringify(metrics.body.handoff));
+
+    // The lead's dashboard shows the conversations panel.
+    await agent.getByRole('link', { name: 'Dashboard' }).or(agent.getByRole('button', { name: 'Dashboard' })).first().click();
+    await agent.getByRole('region', { name: 'Conversations' }).waitFor();
+    assert.match(await agent.getByTestId('auto-resolution').innerText(), /%/);
   });
 });

@@ -97,6 +97,11 @@ describe('conversations', () => {
     assert.equal(r2.body.state, 'waiting');
     const d2 = await admin.get(`/v1/conversations/${c2.id}`);
     assert.equal(d2.body.items[0].route.route, 'escalate');
+    const c3 = await start();
+    assert.equal((await say(c3, "This is terrible, your app is useless and I'm furious my card still hasn't arrived")).body.state, 'waiting');
+    const d3 = await admin.get(`/v1/conversations/${c3.id}`);
+    assert.equal(d3.body.items[0].route.route, 'escalate', 'an upset customer goes to a lead at once');
+    assert.ok(d3.body.conversation.handoffReasons.includes('signal:upset'), JSON.stringify(d3.body.conversation));
     const vip = await start({ segment: 'vip' });
     assert.equal((await say(vip, 'How long will it take for my new card to arrive?')).body.state, 'waiting');
   });

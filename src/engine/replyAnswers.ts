@@ -52,8 +52,8 @@ export async function recordReply(tx: Queryable, wf: CompiledWorkflow, task: Tas
   if (task.kind === 'audit') return [];
   await insertReplyEdit(tx, { ...reply.edit, reviewerId });
   const source = reply.draft?.source.startsWith('library:') ? reply.draft.source.slice('library:'.length) : null;
-  if (source !== null) await recordLibraryUse(tx, wf.spec.name, source, reply.edit.action === 'sent');
   const intent = reply.outcome.intent;
+  if (source !== null && intent !== null) await recordLibraryUse(tx, wf.spec.name, source, intent, reply.edit.action === 'sent');
   if (intent !== null && reply.item.text) {
     const approved = { intent, message: reply.item.text, text: reply.outcome.text, context: { fields: reply.item.fields, metadata: reply.item.metadata } };
     const fresh = addApprovedReply({ entries: [] }, approved);

@@ -29,11 +29,16 @@ export async function saveLibraryEntry(tx: Queryable, workflow: string, e: Reply
   );
 }
 
-/** One more draft of the entry judged by a person, and one more sent unchanged when it was (replies.ts recordDraftOutcome, in SQL so concurrent answers add up). */
-export async function recordLibraryUse(tx: Queryable, workflow: string, id: string, sentUnchanged: boolean): Promise<void> {
+/**
+ * One more draft of the entry judged by a person, and one more sent unchanged when it was
+ * (replies.ts recordDraftOutcome, in SQL so concurrent answers add up). Counted only when the
+ * person kept the reply's intent: a draft of the wrong intent says nothing about the reply.
+ */
+export async function recordLibraryUse(tx: Queryable, workflow: string, id: string, finalIntent: string, sentUnchanged: boolean): Promise<void> {
   await tx.query(
-    `UPDATE reply_library SET uses = uses + 1, sent_unchanged = sent_unchanged + $3::int, updated_at = now() WHERE workflow = $1::text AND id = $2::text`,
-    [workflow, id, sentUnchanged ? 1 : 0],
+    `UPDATE reply_library SET uses = uses + 1, sent_unchanged = sent_unchanged + $4::int, updated_at = now()
+     WHERE workflow = $1::text AND id = $2::text AND intent = $3::text`,
+    [workflow, id, finalIntent, sentUnchanged ? 1 : 0],
   );
 }
 
