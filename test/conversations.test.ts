@@ -106,6 +106,29 @@ describe('conversations', () => {
     assert.equal((await say(vip, 'How long will it take for my new card to arrive?')).body.state, 'waiting');
   });
 
+  test('a handoff is on the live stream at once', async () => {
+    const controller = new AbortController();
+    const res = await fetch(`${app.url}/v1/events/stream`, { headers: { authorization: `Bearer ${agent.token}` }, signal: controller.signal });
+    const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let buffer = '';
+    const seen = (async () => {
+      while (!buffer.includes('event: handoff')) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buffer += value;
+      }
+    })();
+    await new Promise((r) => setTimeout(r, 300));
+    const c = await start();
+    await say(c, 'talk to a person please');
+    await Promise.race([seen, new Promise((_, reject) => setTimeout(() => reject(new Error(`no handoff event in: ${buffer}`)), 8000))]);
+    controller.abort();
+    const frame = buffer.slice(buffer.indexOf('event: handoff')).split('\n')[1]!;
+    const data = JSON.parse(frame.slice('data: '.length));
+    assert.equal(data.conversationId, c.id);
+    assert.deepEqual(data.reasons.filter((r: string) => r.startsWith('signal:')), ['signal:human_requested']);
+  });
+
   test('a message in a language the model never saw goes to a person', async () => {
     const c = await start();
     const r = await say(c, 'Wie lange dauert es, bis meine neue Karte ankommt? Bitte schnell antworten.');

@@ -108,6 +108,8 @@ export function Workspace({ me }: { me: Me }) {
   const [revealed, setRevealed] = useState<{ itemId: string; text: string | null } | null>(null);
   const [openConversation, setOpenConversation] = useState<string | null>(null);
   const [conversations, setConversations] = useState<Conversation[]>([]);
+  // Bumped by each handoff on the live feed: the list of live conversations is read again at once.
+  const [handoffs, setHandoffs] = useState(0);
   const nextRef = useRef<Claim | null>(null);
   const prefetching = useRef<Promise<void> | null>(null);
   const currentRef = useRef<Current | null>(null);
@@ -125,6 +127,7 @@ export function Workspace({ me }: { me: Me }) {
       (event, data) => {
         if (event === 'queues') setQueues((data as { queues: QueueView[] }).queues);
         if (event === 'urgent') setUrgent((u) => [data as Urgent, ...u].slice(0, 5));
+        if (event === 'handoff') setHandoffs((n) => n + 1);
       },
       setLive,
     );
@@ -136,9 +139,9 @@ export function Workspace({ me }: { me: Me }) {
     if (!hasReplies) return;
     const load = () => get<{ conversations: Conversation[] }>('/v1/conversations?state=waiting,human&limit=20').then((r) => setConversations(r.conversations)).catch(() => {});
     void load();
-    const t = setInterval(() => void load(), 2000);
+    const t = setInterval(() => void load(), 5000);
     return () => clearInterval(t);
-  }, [hasReplies]);
+  }, [hasReplies, handoffs]);
 
   // Whatever is leased when the page goes away goes back to the queue at once, not at lease expiry.
   useEffect(() => {
