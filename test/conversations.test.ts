@@ -6,6 +6,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { seedChatDemo } from '../src/cli/demoChat.ts';
+import { finishUnroutedMessages } from '../src/engine/conversations.ts';
+import { appendMessage } from '../src/store/conversations.ts';
 import { adminKey, client, freshDb, person, startApp, type TestApp, type TestDb } from './harness.ts';
 import { startOpenAIStandIn, type OpenAIStandIn } from './openaiStandIn.ts';
 
@@ -127,6 +129,18 @@ describe('conversations', () => {
     const data = JSON.parse(frame.slice('data: '.length));
     assert.equal(data.conversationId, c.id);
     assert.deepEqual(data.reasons.filter((r: string) => r.startsWith('signal:')), ['signal:human_requested']);
+  });
+
+  test('a customer message left without its route by a crash is finished later, once', async () => {
+    const c = await start();
+    // What a process that died right after storing the message leaves behind.
+    await app.engine.db.transaction((tx) => appendMessage(tx, { conversationId: c.id, author: 'customer', text: 'How long will it take for my new card to arrive?', needsRoute: true }));
+    await app.engine.db.query(`UPDATE conversation_messages SET created_at = now() - interval '1 minute' WHERE conversation_id = $1::uuid`, [c.id]);
+    const [a, b] = await Promise.all([finishUnroutedMessages(app.engine), finishUnroutedMessages(app.engine)]);
+    assert.equal(a + b, 1, 'two repairers at once finish it once');
+    assert.equal(await finishUnroutedMessages(app.engine), 0);
+    const read = await c.chat.get(`/v1/chat/conversations/${c.id}/messages?waitSeconds=0`);
+    assert.deepEqual(read.body.messages.map((m: { author: string }) => m.author), ['customer', 'bot']);
   });
 
   test('a message in a language the model never saw goes to a person', async () => {

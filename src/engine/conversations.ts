@@ -15,7 +15,7 @@ import { newId } from '../store/ids.ts';
 import {
   appendMessage, conversationItems, customerContacts, getConversation, getConversationByToken, handoffLoad, insertConversation, lastSeq,
   linkMessageItem, listMessages, lockConversation, markBotReplied, markHandedOff, markHumanReplied, openConversationTasks, recentCustomerMessages,
-  setIntent, setRating, setState, type ConversationRow, type ConversationState, type MessageRow,
+  setIntent, setRating, setState, unroutedMessages, type ConversationRow, type ConversationState, type MessageRow,
 } from '../store/conversations.ts';
 import { cancelOpenTasks } from '../store/tasks.ts';
 import type { Engine } from './engine.ts';
@@ -99,10 +99,21 @@ export async function customerMessage(engine: Engine, conversation: Conversation
     const before = await listMessages(tx, c.id, Math.max(0, c.last_seq - 20));
     // A closed conversation opens again with the bot when the customer writes.
     if (c.state === 'closed') await setState(tx, c.id, 'bot');
-    const m = await appendMessage(tx, { conversationId: c.id, author: 'customer', text });
-    return { message: m, state: c.state === 'closed' ? ('bot' as const) : c.state, history: before };
+    const toBot = c.state === 'bot' || c.state === 'closed';
+    const m = await appendMessage(tx, { conversationId: c.id, author: 'customer', text, needsRoute: toBot });
+    return { message: m, state: toBot ? ('bot' as const) : c.state, history: before };
   });
   if (state !== 'bot') return { message, state, reply: null, notice: null, wait: null };
+  return routeMessage(engine, wf, conversation, message, history);
+}
+
+/**
+ * The bot's turn on a customer message: submit it as an item (its idempotency key is the message,
+ * so doing this twice makes one item), then write the reply or the handoff once.
+ */
+async function routeMessage(engine: Engine, wf: CompiledWorkflow, conversation: ConversationRow, message: MessageRow, history: MessageRow[]): Promise<CustomerMessageResult> {
+  const settings = replySettings(wf.spec);
+  const text = message.text;
 
   const hours = settings.repeatContactDays * 24;
   const contacts = (await customerContacts(engine.db, { workflow: wf.spec.name, customerId: conversation.customer_id, hours })).map((r) => ({
@@ -121,7 +132,7 @@ export async function customerMessage(engine: Engine, conversation: Conversation
   const { reply, notice, after } = await engine.db.transaction(async (tx) => {
     const c = await lockConversation(tx, conversation.id);
     if (!c) throw notFound(`no conversation ${conversation.id}`);
-    await linkMessageItem(tx, c.id, message.seq, submitted.itemId);
+    if (!(await linkMessageItem(tx, c.id, message.seq, submitted.itemId))) return { reply: null, notice: null, after: c.state };
     await setIntent(tx, c.id, route.label);
     if (c.state !== 'bot') return { reply: null, notice: null, after: c.state };
     if (decided) {
@@ -138,6 +149,24 @@ export async function customerMessage(engine: Engine, conversation: Conversation
     return { reply: null, notice: n, after: 'waiting' as const };
   });
   return { message, state: after, reply, notice, wait };
+}
+
+/**
+ * Finishes customer messages whose route was never written (the process died between submitting
+ * and replying): run by every server now and then; the message's idempotency key and the
+ * needs-route mark make a second run, or a run racing a slow first one, change nothing.
+ */
+export async function finishUnroutedMessages(engine: Engine, olderThanSeconds = 30): Promise<number> {
+  let finished = 0;
+  for (const m of await unroutedMessages(engine.db, olderThanSeconds)) {
+    const c = await getConversation(engine.db, m.conversation_id);
+    if (!c) continue;
+    const wf = await replyWorkflow(engine, c.workflow);
+    const history = (await listMessages(engine.db, c.id, Math.max(0, m.seq - 21))).filter((h) => h.seq < m.seq);
+    const r = await routeMessage(engine, wf, c, m, history);
+    if (r.reply || r.notice) finished++;
+  }
+  return finished;
 }
 
 /** What the customer reads when a person takes over: never a silent wait. */

@@ -71,16 +71,16 @@ export async function lockConversation(tx: Queryable, id: string): Promise<Conve
 
 export async function appendMessage(
   tx: Queryable,
-  m: { conversationId: string; author: Author; text: string; itemId?: string | null; agentId?: string | null },
+  m: { conversationId: string; author: Author; text: string; itemId?: string | null; agentId?: string | null; needsRoute?: boolean },
 ): Promise<MessageRow> {
   const rows = await tx.query<MessageRow>(
     `WITH c AS (
        UPDATE conversations SET last_seq = last_seq + 1, updated_at = now() WHERE id = $1::uuid RETURNING last_seq
      )
-     INSERT INTO conversation_messages (conversation_id, seq, author, text, item_id, agent_id)
-     SELECT $1::uuid, c.last_seq, $2::text, $3::text, $4::uuid, $5::uuid FROM c
+     INSERT INTO conversation_messages (conversation_id, seq, author, text, item_id, agent_id, needs_route)
+     SELECT $1::uuid, c.last_seq, $2::text, $3::text, $4::uuid, $5::uuid, $6::boolean FROM c
      RETURNING seq, author, text, item_id::text AS item_id, agent_id::text AS agent_id, created_at`,
-    [m.conversationId, m.author, m.text, m.itemId ?? null, m.agentId ?? null],
+    [m.conversationId, m.author, m.text, m.itemId ?? null, m.agentId ?? null, m.needsRoute ?? false],
     'appendMessage',
   );
   if (!rows[0]) throw new Error(`no conversation ${m.conversationId}`);
@@ -219,8 +219,22 @@ export async function openConversationTasks(db: Queryable, conversationId: strin
   );
 }
 
-export async function linkMessageItem(tx: Queryable, conversationId: string, seq: number, itemId: string): Promise<void> {
-  await tx.query('UPDATE conversation_messages SET item_id = $3::uuid WHERE conversation_id = $1::uuid AND seq = $2::int', [conversationId, seq, itemId]);
+/** Links the message to its item and marks it routed; false when another process routed it first. */
+export async function linkMessageItem(tx: Queryable, conversationId: string, seq: number, itemId: string): Promise<boolean> {
+  const rows = await tx.query(
+    'UPDATE conversation_messages SET item_id = $3::uuid, needs_route = false WHERE conversation_id = $1::uuid AND seq = $2::int AND needs_route RETURNING seq',
+    [conversationId, seq, itemId],
+  );
+  return rows.length > 0;
+}
+
+/** Customer messages whose route was never written (a crash in between), older than `seconds`. */
+export async function unroutedMessages(db: Queryable, seconds: number, limit = 20): Promise<Array<MessageRow & { conversation_id: string }>> {
+  return db.query(
+    `SELECT conversation_id::text AS conversation_id, seq, author, text, item_id::text AS item_id, agent_id::text AS agent_id, created_at
+     FROM conversation_messages WHERE needs_route AND created_at < now() - make_interval(secs => $1::int) ORDER BY created_at LIMIT $2::int`,
+    [seconds, limit],
+  );
 }
 
 /** Earlier customer messages of the customer in the workflow within `hours`, with the intent predicted for each. */

@@ -34,9 +34,13 @@ CREATE TABLE conversation_messages (
   text            text NOT NULL,
   item_id         uuid REFERENCES items(id),
   agent_id        uuid REFERENCES reviewers(id),
+  -- A customer message to the bot whose route (bot reply or handoff) is not written yet; a crash
+  -- between the two leaves it true, and a background job finishes it (engine/conversations.ts).
+  needs_route     boolean NOT NULL DEFAULT false,
   created_at      timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (conversation_id, seq)
 );
+CREATE INDEX conversation_messages_needs_route ON conversation_messages (created_at) WHERE needs_route;
 
 -- Human-approved replies per intent (model/builtin/replies.ts): each with the customer messages it
 -- answered (what retrieval compares a new message with) and how often agents sent its drafts
