@@ -159,6 +159,9 @@ describe('conversations', () => {
     const huge = await say(c, 'x'.repeat(5000));
     assert.equal(huge.status, 400);
     assert.match(huge.body.detail, /at most 2000 characters; this one has 5000/);
+    const over = await say(c, 'y'.repeat(300 * 1024));
+    assert.equal(over.status, 413);
+    assert.match(over.body.detail, /larger than the limit of 262144 bytes/);
     const other = await c.chat.post(`/v1/chat/conversations/${c.id}/messages`, { customerId: 'someone-else', text: 'hi' });
     assert.equal(other.status, 403);
     const anon = await client(app.url, null).post(`/v1/chat/conversations/${c.id}/messages`, { customerId: c.customerId, text: 'hi' });

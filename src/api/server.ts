@@ -55,8 +55,10 @@ export async function buildServer(engine: Engine, options: ServerOptions = {}): 
   // The API speaks JSON only: a text/plain body is refused as 415 like any other media type.
   app.removeContentTypeParser('text/plain');
 
+  const bodyLimit = options.bodyLimit ?? 256 * 1024;
   app.setErrorHandler((err, request, reply) => {
     const problem = toProblem(err, request.url);
+    if (problem.status === 413) problem.detail = `the request body is larger than the limit of ${bodyLimit} bytes`;
     if (problem.status >= 500) request.log.error({ err }, 'request failed');
     if (problem.status === 503) reply.header('retry-after', '2');
     if (err instanceof EngineError && err.retryAfter !== null) reply.header('retry-after', String(err.retryAfter));
