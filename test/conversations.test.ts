@@ -108,6 +108,19 @@ describe('conversations', () => {
     assert.equal((await say(vip, 'How long will it take for my new card to arrive?')).body.state, 'waiting');
   });
 
+  test('an agent who writes to a waiting customer directly takes the handoff over: its task leaves the queue', async () => {
+    const c = await start();
+    await say(c, 'I want to talk to a person');
+    const me = client(app.url, agent.token);
+    const before = await me.get(`/v1/conversations/${c.id}`);
+    const taskId = before.body.items[0].openTaskId;
+    assert.ok(taskId);
+    assert.equal((await me.post(`/v1/conversations/${c.id}/messages`, { text: 'Hi, I am here.' })).status, 201);
+    const after = await me.get(`/v1/conversations/${c.id}`);
+    assert.equal(after.body.items[0].openTaskId, null);
+    assert.equal(after.body.conversation.state, 'human');
+  });
+
   test('a handoff is on the live stream at once', async () => {
     const controller = new AbortController();
     const res = await fetch(`${app.url}/v1/events/stream`, { headers: { authorization: `Bearer ${agent.token}` }, signal: controller.signal });

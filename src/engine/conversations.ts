@@ -13,7 +13,7 @@ import { latestDecision } from '../store/decisions.ts';
 import { insertEvents } from '../store/events.ts';
 import { newId } from '../store/ids.ts';
 import {
-  appendMessage, conversationItems, customerContacts, getConversation, getConversationByToken, handoffLoad, insertConversation, lastSeq,
+  appendMessage, cancelUnclaimedConversationTasks, conversationItems, customerContacts, getConversation, getConversationByToken, handoffLoad, insertConversation, lastSeq,
   linkMessageItem, listMessages, lockConversation, markBotReplied, markHandedOff, markHumanReplied, openConversationTasks, recentCustomerMessages,
   setIntent, setRating, setState, unroutedMessages, type ConversationRow, type ConversationState, type MessageRow,
 } from '../store/conversations.ts';
@@ -217,7 +217,12 @@ export async function agentMessage(engine: Engine, principal: Principal, id: str
     if (!locked || locked.state === 'closed') throw conflict('the conversation is closed');
     const m = await appendMessage(tx, { conversationId: c.id, author: 'agent', text: body, agentId: agent.id });
     await markHumanReplied(tx, c.id, agent.id);
-    await insertEvents(tx, [{ type: 'conversation.agent_message', workflow: wf.spec.name, payload: { conversationId: c.id, agent: actorName(principal), seq: m.seq } }]);
+    // The agent took the conversation over: a handoff still in the queue would have someone else answer it again.
+    const cancelled = await cancelUnclaimedConversationTasks(tx, c.id);
+    await insertEvents(tx, [
+      { type: 'conversation.agent_message', workflow: wf.spec.name, payload: { conversationId: c.id, agent: actorName(principal), seq: m.seq } },
+      ...cancelled.map((t) => ({ type: 'task.cancelled', workflow: t.workflow, itemId: t.item_id, taskId: t.id, payload: { reason: 'an agent took the conversation over' } })),
+    ]);
     return m;
   });
 }

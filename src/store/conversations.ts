@@ -294,3 +294,14 @@ export async function conversationFacts(db: Queryable, workflow: string, since: 
     [workflow, since],
   );
 }
+
+/** Cancels the conversation's handoff tasks nobody has claimed: an agent took the conversation over directly. */
+export async function cancelUnclaimedConversationTasks(tx: Queryable, conversationId: string): Promise<Array<{ id: string; item_id: string; workflow: string }>> {
+  return tx.query(
+    `UPDATE tasks t SET status = 'cancelled', updated_at = now()
+     FROM conversation_messages m
+     WHERE m.conversation_id = $1::uuid AND t.item_id = m.item_id AND t.status = 'open'
+     RETURNING t.id::text AS id, t.item_id::text AS item_id, t.workflow`,
+    [conversationId],
+  );
+}
