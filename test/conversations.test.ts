@@ -103,6 +103,8 @@ describe('conversations', () => {
     assert.equal((await say(c3, "This is terrible, your app is useless and I'm furious my card still hasn't arrived")).body.state, 'waiting');
     const d3 = await admin.get(`/v1/conversations/${c3.id}`);
     assert.equal(d3.body.items[0].route.route, 'escalate', 'an upset customer goes to a lead at once');
+    const reviewer = await person(t.db, 'reviewer', ['support-chat']);
+    assert.equal((await client(app.url, reviewer.token).post(`/v1/conversations/${c3.id}/messages`, { text: 'hello' })).status, 403, 'a reviewer does not take over an escalation');
     assert.ok(d3.body.conversation.handoffReasons.includes('signal:upset'), JSON.stringify(d3.body.conversation));
     const vip = await start({ segment: 'vip' });
     assert.equal((await say(vip, 'How long will it take for my new card to arrive?')).body.state, 'waiting');

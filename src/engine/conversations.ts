@@ -20,7 +20,7 @@ import {
 import { cancelOpenTasks } from '../store/tasks.ts';
 import type { Engine } from './engine.ts';
 import { conflict, forbidden, invalid, notFound, tooMany, unauthorized } from './errors.ts';
-import { actorName, mayAccess, requirePerson, type Principal } from './principals.ts';
+import { actorName, isLead, mayAccess, requirePerson, type Principal } from './principals.ts';
 import { hashToken, newToken } from './secrets.ts';
 import { submitItem } from './submit.ts';
 import type { CompiledWorkflow } from './workflows.ts';
@@ -215,6 +215,9 @@ export async function agentMessage(engine: Engine, principal: Principal, id: str
   return engine.db.transaction(async (tx) => {
     const locked = await lockConversation(tx, c.id);
     if (!locked || locked.state === 'closed') throw conflict('the conversation is closed');
+    if (!isLead(principal) && (await openConversationTasks(tx, c.id)).some((t) => t.kind === 'escalation')) {
+      throw forbidden('this conversation was escalated to a lead; a lead answers it');
+    }
     const m = await appendMessage(tx, { conversationId: c.id, author: 'agent', text: body, agentId: agent.id });
     await markHumanReplied(tx, c.id, agent.id);
     // The agent took the conversation over: a handoff still in the queue would have someone else answer it again.

@@ -211,9 +211,9 @@ export async function conversationItems(db: Queryable, conversationId: string): 
 }
 
 /** Open human work on the conversation's messages, cancelled when the conversation goes back to the bot or closes. */
-export async function openConversationTasks(db: Queryable, conversationId: string): Promise<Array<{ id: string; item_id: string }>> {
-  return db.query<{ id: string; item_id: string }>(
-    `SELECT t.id::text AS id, t.item_id::text AS item_id FROM conversation_messages m JOIN tasks t ON t.item_id = m.item_id
+export async function openConversationTasks(db: Queryable, conversationId: string): Promise<Array<{ id: string; item_id: string; kind: string }>> {
+  return db.query<{ id: string; item_id: string; kind: string }>(
+    `SELECT t.id::text AS id, t.item_id::text AS item_id, t.kind FROM conversation_messages m JOIN tasks t ON t.item_id = m.item_id
      WHERE m.conversation_id = $1::uuid AND t.status IN ('open', 'leased')`,
     [conversationId],
   );
