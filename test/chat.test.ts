@@ -3,10 +3,10 @@
 // bot at once; a question the bot is unsure of is handed to the agent live, who edits the draft
 // and sends it, and the customer sees it; markup a customer types stays text on both pages; the
 // agent hands back to the bot; an angry customer is escalated at once; a customer typing too fast
-// is told politely to wait; the rating is stored.
+// is told politely to wait; the rating is stored. Saves the README's chat screenshots.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
@@ -47,6 +47,7 @@ describe('chat demo in Chromium: customer and agent', () => {
       const { build } = await import('vite');
       await build({ configFile: 'src/web/vite.config.ts', logLevel: 'warn' });
     }
+    mkdirSync('docs/screenshots', { recursive: true });
     t = await freshDb('pglite');
     app = await startApp(t.db);
     await seedChatDemo(app.engine, () => {});
@@ -113,8 +114,10 @@ describe('chat demo in Chromium: customer and agent', () => {
     await agent.locator('.conversation .chat-msg.customer', { hasText: 'same payment twice' }).waitFor();
     const edited = `${draft} I can see both payments: the second is a hold that drops off by Friday.`;
     await replyBox.fill(edited);
+    await agent.screenshot({ path: 'docs/screenshots/chat-agent.png', fullPage: true });
     await agent.getByRole('button', { name: /^Submit/ }).click();
     await customer.locator('.msg.agent', { hasText: 'drops off by Friday' }).waitFor();
+    await customer.screenshot({ path: 'docs/screenshots/chat-customer.png' });
     await customer.locator('#state', { hasText: 'chatting with a person' }).waitFor();
 
     // 3. Markup from the customer is text on both pages, and nothing runs.
