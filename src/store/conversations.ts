@@ -124,16 +124,6 @@ export async function recentCustomerMessages(
   return rows[0] ?? { conversation: 0, customer: 0, oldest_at: null };
 }
 
-/** Earlier conversations of the customer in the workflow within `days` (repeated contact). */
-export async function countEarlierConversations(db: Queryable, c: { workflow: string; customerId: string; excludeId: string; days: number }): Promise<number> {
-  const rows = await db.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM conversations
-     WHERE workflow = $1::text AND customer_id = $2::text AND id <> $3::uuid AND created_at > now() - make_interval(days => $4::int)`,
-    [c.workflow, c.customerId, c.excludeId, c.days],
-  );
-  return rows[0]?.n ?? 0;
-}
-
 export async function markHandedOff(tx: Queryable, id: string, reasons: string[]): Promise<void> {
   await tx.query(
     `UPDATE conversations SET state = 'waiting', handoffs = handoffs + 1, handed_off_at = coalesce(handed_off_at, now()),

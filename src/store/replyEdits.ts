@@ -34,14 +34,6 @@ export interface ReplyEditRow {
   created_at: Date;
 }
 
-export async function getReplyEdit(db: Queryable, itemId: string): Promise<ReplyEditRow | null> {
-  const rows = await db.query<ReplyEditRow>(
-    `SELECT item_id::text AS item_id, intent, action, distance, rate, created_at FROM reply_edits WHERE item_id = $1::uuid`,
-    [itemId],
-  );
-  return rows[0] ?? null;
-}
-
 export async function listReplyEdits(db: Queryable, workflow: string, since: Date): Promise<ReplyEditRow[]> {
   return db.query<ReplyEditRow>(
     `SELECT item_id::text AS item_id, intent, action, distance, rate, created_at FROM reply_edits
