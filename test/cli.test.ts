@@ -58,7 +58,13 @@ describe('tandem serve on an embedded database', () => {
     assert.equal(session.status, 201);
     const me = client(url, session.body.token);
     const names = (await me.get('/v1/workflows')).body.workflows.map((w: { name: string }) => w.name);
-    assert.deepEqual(names, ['refunds', 'support-triage']);
+    // The chat demo is set up in the background, after the server is up.
+    assert.deepEqual(names.filter((n: string) => n !== 'support-chat'), ['refunds', 'support-triage']);
+    await eventually(async () => {
+      const r = await me.get('/v1/workflows/support-chat/replies');
+      return r.status === 200 && r.body.replies.length === 12 ? true : undefined;
+    }, 60_000, 'the chat demo workflow with its reply library');
+    assert.equal((await fetch(`${url}/demo/chat`)).status, 200);
     const versions = (await me.get('/v1/workflows/support-triage/model/versions')).body.versions;
     assert.equal(versions[0].trainingSize, 4000, 'the demo model is warmed with Banking77 history');
     assert.ok(versions[0].scores.accuracy > 0.8, JSON.stringify(versions[0].scores));

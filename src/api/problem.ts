@@ -26,6 +26,7 @@ const byKind: Record<ProblemKind, { status: number; title: string }> = {
   conflict: { status: 409, title: 'Conflict' },
   unprocessable: { status: 422, title: 'Unprocessable request' },
   unavailable: { status: 503, title: 'Service unavailable' },
+  too_many: { status: 429, title: 'Too many requests' },
 };
 
 const titles: Record<number, string> = {
@@ -56,7 +57,7 @@ export function answerFor(err: unknown, instance: string): Answer {
   if (err instanceof EngineError) {
     const { status, title } = byKind[err.kind];
     const problem = { type: problemType(status), title, status, detail: err.message, instance, ...(err.problems.length ? { errors: err.problems } : {}) };
-    return { problem, retryAfterSeconds: status === 503 ? 2 : null };
+    return { problem, retryAfterSeconds: err.retryAfter ?? (status === 503 ? 2 : null) };
   }
   const status = clientStatus(err);
   if (status !== null) {

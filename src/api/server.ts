@@ -18,6 +18,7 @@ import { liveStreamDoc, registerLiveStream } from './routes/live.ts';
 import { createLiveFeed } from '../engine/liveFeed.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 import { notificationRoutes } from './routes/notifications.ts';
+import { conversationRoutes } from './routes/conversations.ts';
 import { createMetrics, registerMetricsRoute, timeRequests } from './metrics.ts';
 
 export interface ServerOptions {
@@ -53,8 +54,10 @@ export async function buildServer(engine: Engine, options: ServerOptions = {}): 
   // The API speaks JSON only: a text/plain body is refused as 415 like any other media type.
   app.removeContentTypeParser('text/plain');
 
+  const bodyLimit = options.bodyLimit ?? 256 * 1024;
   app.setErrorHandler((err, request, reply) => {
     const { problem, retryAfterSeconds } = answerFor(err, request.url);
+    if (problem.status === 413) problem.detail = `the request body is larger than the limit of ${bodyLimit} bytes`;
     if (problem.status >= 500) request.log.error({ err }, 'request failed');
     if (retryAfterSeconds !== null) reply.header('retry-after', String(retryAfterSeconds));
     reply.code(problem.status).type('application/problem+json').send(problem);
@@ -75,7 +78,7 @@ export async function buildServer(engine: Engine, options: ServerOptions = {}): 
     keyGenerator: (request) => bearerToken(request) ?? request.ip,
   });
 
-  const routes: RouteSpec[] = [...workflowRoutes, ...itemRoutes, ...taskRoutes, ...modelRoutes, ...peopleRoutes, ...insightRoutes, ...webhookRoutes, ...notificationRoutes];
+  const routes: RouteSpec[] = [...workflowRoutes, ...itemRoutes, ...taskRoutes, ...modelRoutes, ...peopleRoutes, ...insightRoutes, ...webhookRoutes, ...notificationRoutes, ...conversationRoutes];
   const openapi = buildOpenApi(
     [
       ...routes,

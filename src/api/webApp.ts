@@ -19,6 +19,14 @@ const securityHeaders: Record<string, string> = {
   'x-frame-options': 'DENY',
 };
 
+// The chat widget may be framed by any site (it holds no ambient authority: no cookies, only the
+// token of the conversation it started itself); the rest of the policy is the app's.
+const chatHeaders: Record<string, string> = {
+  ...securityHeaders,
+  'content-security-policy': securityHeaders['content-security-policy']!.replace("frame-ancestors 'none'", 'frame-ancestors *'),
+};
+delete chatHeaders['x-frame-options'];
+
 export function webAppBuilt(root = webRoot): boolean {
   return existsSync(`${root}index.html`);
 }
@@ -27,6 +35,11 @@ export async function registerWebApp(app: FastifyInstance, root = webRoot): Prom
   if (!webAppBuilt(root)) return;
   // The static handler answers a directory (`/`) with 403 when it has no index to serve.
   app.get('/', (_request, reply) => sendWebApp(reply, root));
+  app.get('/demo/chat', (_request, reply) => {
+    if (!existsSync(`${root}chat.html`)) return reply.code(503).type('text/plain; charset=utf-8').send('The chat widget is not built: run `npm run build`.\n');
+    reply.headers({ ...chatHeaders, 'cache-control': 'no-cache' });
+    return reply.type('text/html; charset=utf-8').send(readFileSync(`${root}chat.html`));
+  });
   await app.register(fastifyStatic, {
     root,
     prefix: '/',

@@ -13,6 +13,7 @@ import { startPeriodic, type Periodic } from '../engine/periodic.ts';
 import { countItemsWithKeyPrefix } from '../store/items.ts';
 import { readRows } from './tables.ts';
 import { readWorkflowFile } from './workflowFiles.ts';
+import { seedChatDemo } from './demoChat.ts';
 
 const demoDir = fileURLToPath(new URL('../../demo/', import.meta.url));
 const demoActor: Principal = { kind: 'key', id: 'demo', name: 'demo', role: 'admin', workflows: null };
@@ -31,6 +32,8 @@ export async function startDemo(engine: Engine, intervalMs: number, log: (line: 
     log(`demo: workflow ${spec.name} warmed with ${report.imported} labelled messages` +
       (trained.trained ? `; model v${trained.version.version} trained in ${trained.version.training_ms} ms (held-out accuracy ${fmt(trained.version.scores.accuracy)})` : ''));
   }
+  // Not awaited: the chat demo trains its own model, and the server should not wait for it to start.
+  void seedChatDemo(engine, log).catch((err: unknown) => log(`demo: the chat demo could not be set up: ${String(err)}`));
   const live = readRows(`${demoDir}banking77-live.csv`);
   let next = await countItemsWithKeyPrefix(engine.db, spec.name, 'demo-live-');
   if (next < live.length) log(`demo: live traffic, one message every ${intervalMs} ms (${live.length - next} to go; --no-demo turns it off)`);

@@ -24,6 +24,8 @@ function outcomeKey(o: Outcome): string {
       return `label:${o.label}`;
     case 'text':
       return `text:${o.text}`;
+    case 'reply':
+      return `reply:${o.text}`;
     case 'approve':
       return o.verdict === 'edit' ? `edit:${canonicalJson(o.edited)}` : `verdict:${o.verdict}`;
   }

@@ -16,6 +16,18 @@ export interface Prediction {
   coverage?: number;
   /** Set when the model failed: why (timeout, status, garbage). */
   error?: string;
+  /** Reply workflows: the reply the machine drafted for the predicted intent, or null when it had none. */
+  draft?: Draft | null;
+}
+
+/** A reply the machine wrote for a customer message. */
+export interface Draft {
+  text: string;
+  /** How sure the machine is that this reply answers the message, 0 to 1. */
+  confidence: number;
+  intent: string | null;
+  /** Where it came from: `library:<reply id>` or `openai:<model>`. */
+  source: string;
 }
 
 export type RouteKind = 'auto' | 'review' | 'escalate';
@@ -31,7 +43,13 @@ export type Reason =
   | { code: 'rule'; rule: string; name: string; action: 'review' | 'escalate' }
   | { code: 'audit_sample'; rate: number }
   | { code: 'target_accuracy'; target: number; note: string }
-  | { code: 'surge'; action: 'prioritize' | 'lowerThresholds' | 'defer'; note: string };
+  | { code: 'surge'; action: 'prioritize' | 'lowerThresholds' | 'defer'; note: string }
+  // Reply workflows (core/replyRoute.ts):
+  | { code: 'auto_send_off' }
+  | { code: 'no_draft'; message: string }
+  | { code: 'draft_below_threshold'; confidence: number; threshold: number }
+  | { code: 'signal'; signal: string; detail: string; priority: number }
+  | { code: 'with_person'; state: string };
 
 export interface Route {
   route: RouteKind;
@@ -52,4 +70,5 @@ export type Outcome =
   | { type: 'label'; label: string }
   | { type: 'approve'; verdict: 'approve' | 'reject' }
   | { type: 'approve'; verdict: 'edit'; edited: Record<string, unknown> }
-  | { type: 'text'; text: string };
+  | { type: 'text'; text: string }
+  | { type: 'reply'; text: string; intent: string | null };

@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { parseRule, type Rule } from './rules.ts';
 
-export const answerTypes = ['label', 'approve', 'text'] as const;
+export const answerTypes = ['label', 'approve', 'text', 'reply'] as const;
 export type AnswerType = (typeof answerTypes)[number];
 
 const name = z
@@ -169,6 +169,38 @@ export const surgeSpec = z
   })
   .strict();
 
+/**
+ * For answerType `reply` (customer conversations): the machine drafts a reply to each customer
+ * message from the reply library (or the `openai` model), for the intent it predicts; a draft
+ * goes out by itself only where `autoSend` allows it and it is confident enough.
+ */
+export const replySpec = z
+  .object({
+    /** Drafts at or above `autoSendThreshold` are sent to the customer without a person. */
+    autoSend: z.boolean().default(false),
+    autoSendThreshold: z.number().min(0).max(1).default(0.85),
+    /** `library`: retrieve and adapt the best human-approved reply; `model`: the openai model writes it (with library examples). */
+    drafter: z.enum(['library', 'model']).default('library'),
+    /** A customer message longer than this is refused (400, with the limit in the message). */
+    maxMessageChars: z.number().int().min(1).max(20_000).default(2000),
+    /** Per conversation and per customer: at most `messages` customer messages in `perSeconds`. */
+    rateLimit: z
+      .object({ messages: z.number().int().min(1).max(1000).default(5), perSeconds: z.number().int().min(1).max(3600).default(10) })
+      .strict()
+      .default({ messages: 5, perSeconds: 10 }),
+    /** Handle time per conversation until measured from answers, for the customer's wait estimate. */
+    meanHandleSeconds: z.number().int().min(1).max(24 * 3600).default(180),
+    /** Customer metadata `segment` values treated as VIP (a routing signal). */
+    vipSegments: z.array(z.string().min(1).max(50)).max(20).default(['vip']),
+    /** Words that send a message to a person whatever the draft (added to the built-in list). */
+    riskWords: z.array(z.string().min(1).max(50)).max(200).default([]),
+    /** A message sent again by the same customer within this many days counts as repeated contact. */
+    repeatContactDays: z.number().int().min(1).max(365).default(7),
+    /** Anyone may start a conversation at /v1/chat/{workflow}/conversations (the demo widget); else only an API key. */
+    publicChat: z.boolean().default(false),
+  })
+  .strict();
+
 const workflowSpecBase = z
   .object({
     name,
@@ -198,6 +230,8 @@ const workflowSpecBase = z
     surge: surgeSpec.optional(),
     /** Reviewers do not see the machine's suggestion until they answered (against automation bias). */
     blindMode: z.boolean().default(false),
+    /** Reply workflows only; absent means the defaults. */
+    reply: replySpec.optional(),
     /** For the lead's dashboard: what an hour of review and one wrong decision cost. */
     costs: z
       .object({
@@ -214,8 +248,16 @@ export const workflowSpec = workflowSpecBase.superRefine((spec, ctx) => {
   if (spec.answerType === 'label' && spec.labels.length < 2) {
     ctx.addIssue({ code: 'custom', path: ['labels'], message: 'a label workflow needs at least two labels' });
   }
-  if (spec.answerType !== 'label' && spec.labels.length > 0) {
-    ctx.addIssue({ code: 'custom', path: ['labels'], message: `labels are only for answerType "label"; "${spec.answerType}" has fixed outcomes` });
+  if (spec.answerType !== 'label' && spec.answerType !== 'reply' && spec.labels.length > 0) {
+    ctx.addIssue({ code: 'custom', path: ['labels'], message: `labels are only for answerType "label" (and the intents of "reply"); "${spec.answerType}" has fixed outcomes` });
+  }
+  if (spec.reply !== undefined && spec.answerType !== 'reply') {
+    ctx.addIssue({ code: 'custom', path: ['reply'], message: 'reply settings are only for answerType "reply"' });
+  }
+  if (spec.answerType === 'reply') {
+    if (spec.consensus.answers > 1) ctx.addIssue({ code: 'custom', path: ['consensus', 'answers'], message: 'a reply is sent by one agent; use answers: 1' });
+    if (spec.model.type !== 'none' && spec.labels.length < 2) ctx.addIssue({ code: 'custom', path: ['labels'], message: 'a reply workflow with a model needs at least two intents (labels) to predict' });
+    if (spec.reply?.drafter === 'model' && spec.model.type !== 'openai') ctx.addIssue({ code: 'custom', path: ['reply', 'drafter'], message: 'drafter "model" needs model type "openai"' });
   }
   if (new Set(spec.labels).size !== spec.labels.length) {
     ctx.addIssue({ code: 'custom', path: ['labels'], message: 'labels must be unique' });
@@ -236,7 +278,7 @@ export const workflowSpec = workflowSpecBase.superRefine((spec, ctx) => {
   });
   const q = spec.quality;
   const gated = q.trainingItems > 0 || q.qualification.items > 0;
-  if ((gated || q.goldRate > 0) && spec.answerType === 'text') {
+  if ((gated || q.goldRate > 0) && (spec.answerType === 'text' || spec.answerType === 'reply')) {
     ctx.addIssue({ code: 'custom', path: ['quality'], message: 'gold needs a right answer to score against; free-text workflows have none' });
   }
   if (q.accuracyFloor > 0 && !gated) {
@@ -305,6 +347,12 @@ export type ModelSpec = WorkflowSpec['model'];
 export type PolicySpec = WorkflowSpec['policy'];
 export type QualitySpec = WorkflowSpec['quality'];
 export type SurgeSpec = NonNullable<WorkflowSpec['surge']>;
+export type ReplySpec = z.output<typeof replySpec>;
+
+/** A reply workflow's settings, its defaults filled in. */
+export function replySettings(spec: Pick<WorkflowSpec, 'reply'>): ReplySpec {
+  return spec.reply ?? replySpec.parse({});
+}
 
 /** A rule as the policy evaluates it: parsed once when the workflow is loaded. */
 export interface CompiledRule {
@@ -320,6 +368,8 @@ export interface CompiledRule {
 export function outcomeLabels(spec: Pick<WorkflowSpec, 'answerType' | 'labels'>): string[] {
   if (spec.answerType === 'label') return spec.labels;
   if (spec.answerType === 'approve') return ['approve', 'reject'];
+  // A reply workflow's model predicts the intent; the reply itself is free text.
+  if (spec.answerType === 'reply') return spec.labels;
   return [];
 }
 

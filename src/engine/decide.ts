@@ -171,7 +171,12 @@ export async function correctDecision(
  * in the decision's transaction so the feedback loop never misses one.
  */
 async function learnFrom(tx: Queryable, wf: CompiledWorkflow, item: ItemRow, outcome: Outcome): Promise<void> {
-  const label = outcome.type === 'label' ? outcome.label : outcome.type === 'approve' && outcome.verdict !== 'edit' ? outcome.verdict : null;
+  const label =
+    outcome.type === 'label' ? outcome.label
+    : outcome.type === 'approve' && outcome.verdict !== 'edit' ? outcome.verdict
+    // A reply teaches the intent model only when its intent is known (engine/replyAnswers.ts).
+    : outcome.type === 'reply' ? outcome.intent
+    : null;
   if (label === null || !item.text) return;
   await upsertDecisionExample(tx, { workflow: wf.spec.name, itemId: item.id, text: item.text, label });
 }

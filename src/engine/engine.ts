@@ -6,6 +6,8 @@ import { createDecisionWaiters, type DecisionWaiters } from './waiters.ts';
 import { createModelRegistry, type ModelRegistry } from './models.ts';
 import { createTuningCache, type TuningCache } from './tuning.ts';
 import { createSurgeCache, type SurgeCache } from './surge.ts';
+import { createDrafter, type Drafter } from './drafts.ts';
+import { scoreSentiment } from './sentiment.ts';
 
 export interface EngineOptions {
   /** Lease length when a claim does not ask for one. */
@@ -23,6 +25,9 @@ export interface Engine {
   tunings: TuningCache;
   /** Each workflow's surge state, read by routing (core/surge.ts). */
   surges: SurgeCache;
+  drafts: Drafter;
+  /** A customer message's sentiment in [-1, 1] (negative is upset), or null when it cannot be scored. */
+  sentiment(text: string): number | null;
   leaseSeconds: number;
   close(): Promise<void>;
 }
@@ -37,6 +42,8 @@ export async function createEngine(db: Db, options: EngineOptions = {}): Promise
     models: createModelRegistry(),
     tunings: createTuningCache(),
     surges: createSurgeCache(),
+    drafts: createDrafter(),
+    sentiment: scoreSentiment,
     leaseSeconds: options.leaseSeconds ?? 300,
     close: () => waiters.close(),
   };

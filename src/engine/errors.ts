@@ -7,13 +7,15 @@ export interface FieldProblem {
   message: string;
 }
 
-export type ProblemKind = 'invalid' | 'unprocessable' | 'not_found' | 'conflict' | 'forbidden' | 'unauthorized' | 'unavailable';
+export type ProblemKind = 'invalid' | 'unprocessable' | 'not_found' | 'conflict' | 'forbidden' | 'unauthorized' | 'unavailable' | 'too_many';
 
 export class EngineError extends Error {
   constructor(
     readonly kind: ProblemKind,
     message: string,
     readonly problems: FieldProblem[] = [],
+    /** For `too_many`: seconds until a retry may succeed (the Retry-After header). */
+    readonly retryAfter: number | null = null,
   ) {
     super(message);
     this.name = 'EngineError';
@@ -26,3 +28,5 @@ export const conflict = (message: string) => new EngineError('conflict', message
 export const forbidden = (message: string) => new EngineError('forbidden', message);
 export const unauthorized = (message: string) => new EngineError('unauthorized', message);
 export const unprocessable = (message: string) => new EngineError('unprocessable', message);
+/** Too many requests from one source (a customer in a conversation): retry after `seconds`. */
+export const tooMany = (message: string, seconds: number) => new EngineError('too_many', message, [], Math.max(1, Math.ceil(seconds)));

@@ -37,7 +37,7 @@ function initialStage(q: QualitySpec): Stage {
 
 /** A gold answer must be one a reviewer can give and that can be compared exactly. */
 function goldOutcome(wf: CompiledWorkflow, raw: GoldInput): Outcome {
-  if (wf.spec.answerType === 'text') throw invalid('free-text workflows have no gold: there is no single right reply to score against');
+  if (wf.spec.answerType === 'text' || wf.spec.answerType === 'reply') throw invalid('free-text and reply workflows have no gold: there is no single right reply to score against');
   if (wf.spec.answerType === 'approve' && raw.verdict === 'edit') {
     throw invalid('a gold answer is approve or reject; an edit cannot be scored exactly', [{ path: 'verdict', message: 'must be approve or reject' }]);
   }

@@ -5,7 +5,7 @@
 // cluster-wide lock at commit; see store/items.ts.)
 import { startPeriodic, type Periodic } from './periodic.ts';
 import type { Queryable } from '../store/db.ts';
-import { latestEventId, urgentTasksSince } from '../store/live.ts';
+import { handoffsSince, latestEventId, urgentTasksSince } from '../store/live.ts';
 import { queueDepths, type QueueDepth } from '../store/tasks.ts';
 
 export interface QueueView {
@@ -18,7 +18,9 @@ export interface QueueView {
 
 export type LiveMessage =
   | { type: 'queues'; queues: QueueView[] }
-  | { type: 'urgent'; workflow: string; itemId: string; taskId: string; kind: string; queue: string; priority: number; createdAt: string };
+  | { type: 'urgent'; workflow: string; itemId: string; taskId: string; kind: string; queue: string; priority: number; createdAt: string }
+  /** A customer in a live chat was handed to a person (reply workflows). */
+  | { type: 'handoff'; workflow: string; conversationId: string; itemId: string; route: string; reasons: string[]; waitSeconds: number | null; createdAt: string };
 
 export interface Listener {
   /** Workflows the listener may see; null for all. */
@@ -48,7 +50,7 @@ export function createLiveFeed(db: Queryable, intervalMs = 1000, onError: (err: 
   const poll = async () => {
     const latest = await latestEventId(db);
     if (seen === null || latest === seen) return;
-    const [urgent, depths] = await Promise.all([urgentTasksSince(db, seen), queueDepths(db, null)]);
+    const [urgent, depths, handoffs] = await Promise.all([urgentTasksSince(db, seen), queueDepths(db, null), handoffsSince(db, seen)]);
     seen = latest;
     const queues = depths.map(queueView);
     for (const l of listeners) {
@@ -56,6 +58,10 @@ export function createLiveFeed(db: Queryable, intervalMs = 1000, onError: (err: 
       for (const u of urgent) {
         if (!visibleTo(l, u.workflow) || (u.kind === 'escalation' && !l.lead)) continue;
         l.send({ type: 'urgent', workflow: u.workflow, itemId: u.item_id, taskId: u.task_id, kind: u.kind, queue: u.queue, priority: u.priority, createdAt: u.created_at.toISOString() });
+      }
+      for (const h of handoffs) {
+        if (!visibleTo(l, h.workflow) || (h.route === 'escalate' && !l.lead)) continue;
+        l.send({ type: 'handoff', workflow: h.workflow, conversationId: h.conversation_id, itemId: h.item_id, route: h.route, reasons: h.reasons, waitSeconds: h.wait_seconds, createdAt: h.created_at.toISOString() });
       }
     }
   };

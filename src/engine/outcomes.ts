@@ -1,6 +1,6 @@
 // An answer's outcome as the workflow's answer type allows it. Checked before anything is written,
 // with a problem that names the field.
-import type { Outcome } from '../core/types.ts';
+import type { Draft, Outcome } from '../core/types.ts';
 import type { CompiledWorkflow } from './workflows.ts';
 import { invalid } from './errors.ts';
 
@@ -34,11 +34,22 @@ export function parseOutcome(wf: CompiledWorkflow, raw: RawOutcome): Outcome {
       if (raw.text === undefined || raw.text.trim() === '') throw invalid('this workflow takes a text reply', [{ path: 'text', message: 'is required and may not be blank' }]);
       return { type: 'text', text: raw.text };
     }
+    case 'reply': {
+      if (raw.text === undefined || raw.text.trim() === '') throw invalid('this workflow takes the reply to send', [{ path: 'text', message: 'is required and may not be blank' }]);
+      if (raw.label !== undefined && !wf.labels.includes(raw.label)) {
+        throw invalid(`unknown intent "${raw.label}"`, [{ path: 'label', message: `must be one of the workflow's intents: ${wf.labels.slice(0, 20).join(', ')}${wf.labels.length > 20 ? ', …' : ''}` }]);
+      }
+      return { type: 'reply', text: raw.text, intent: raw.label ?? null };
+    }
   }
 }
 
-/** The outcome a machine decision carries for a predicted label. */
-export function machineOutcome(wf: CompiledWorkflow, label: string): Outcome {
+/** The outcome a machine decision carries for a predicted label (a reply workflow's: the draft it sent). */
+export function machineOutcome(wf: CompiledWorkflow, label: string, draft: Draft | null = null): Outcome {
+  if (wf.spec.answerType === 'reply') {
+    if (!draft) throw new Error('a reply is decided by the machine only with a draft (core/replyRoute.ts)');
+    return { type: 'reply', text: draft.text, intent: label };
+  }
   return wf.spec.answerType === 'approve'
     ? { type: 'approve', verdict: label === 'approve' ? 'approve' : 'reject' }
     : { type: 'label', label };

@@ -22,7 +22,7 @@ export function inputFor(principal: Principal, item: Pick<ItemRow, 'text' | 'fie
   return {
     text: item.text === null ? null : maskPii(item.text),
     fields: maskPiiDeep(item.fields) as Record<string, unknown>,
-    metadata: maskPiiDeep(item.metadata) as Record<string, unknown>,
+    metadata: keepIds(item.metadata, maskPiiDeep(item.metadata) as Record<string, unknown>),
     masked: true,
   };
 }
@@ -32,4 +32,10 @@ export async function revealItem(engine: Engine, principal: Principal, itemId: s
   requireLead(principal, item.workflow);
   await insertEvents(engine.db, [{ type: 'item.revealed', workflow: item.workflow, itemId: item.id, payload: { actor: actorName(principal), reason } }]);
   return { text: item.text, fields: item.fields, metadata: item.metadata, masked: false };
+}
+
+/** Tandem's own ids are not personal data, and a UUID's digit groups can look like a phone number. */
+function keepIds(original: Record<string, unknown>, masked: Record<string, unknown>): Record<string, unknown> {
+  const id = original.conversationId;
+  return typeof id === 'string' ? { ...masked, conversationId: id } : masked;
 }

@@ -25,7 +25,7 @@ export function hashToken(token: string): string {
 }
 
 /** A new secret with a readable prefix (`tdm_key_…`, `tdm_sess_…`), and the hash to store. */
-export function newToken(prefix: 'key' | 'sess'): { token: string; hash: string; display: string } {
+export function newToken(prefix: 'key' | 'sess' | 'conv'): { token: string; hash: string; display: string } {
   const token = `tdm_${prefix}_${randomBytes(24).toString('base64url')}`;
   return { token, hash: hashToken(token), display: token.slice(0, 16) };
 }

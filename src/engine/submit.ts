@@ -3,7 +3,10 @@ import { createHash } from 'node:crypto';
 import { newId } from '../store/ids.ts';
 import { canonicalJson } from '../core/canonicalJson.ts';
 import { decideRoute } from '../core/policy.ts';
-import type { Route } from '../core/types.ts';
+import type { Draft, Prediction, Route } from '../core/types.ts';
+import { routeReply } from '../core/replyRoute.ts';
+import { replySettings } from '../core/workflow.ts';
+import { livePriority, replySignals, type ConversationContext } from './replySignals.ts';
 import type { NewEvent } from '../store/events.ts';
 import { getItemByKey, insertRoutedItem, type ItemRow, type NewMachineDecision, type NewTask } from '../store/items.ts';
 import type { Engine } from './engine.ts';
@@ -22,6 +25,8 @@ export interface SubmitInput {
   fields?: Record<string, unknown> | undefined;
   metadata?: Record<string, unknown> | undefined;
   idempotencyKey?: string | null | undefined;
+  /** Reply workflows: the conversation the message is part of (engine/conversations.ts gives it). */
+  conversation?: ConversationContext | undefined;
 }
 
 export interface SubmitResult {
@@ -68,13 +73,29 @@ async function submitTraced(engine: Engine, principal: Principal, input: SubmitI
   }
 
   const itemId = newId();
-  const prediction = await inSpan('tandem.predict', { parent: span, attributes: { 'tandem.workflow': wf.spec.name, 'tandem.item.id': itemId } }, async (predictSpan) => {
+  let prediction = await inSpan('tandem.predict', { parent: span, attributes: { 'tandem.workflow': wf.spec.name, 'tandem.item.id': itemId } }, async (predictSpan) => {
     const p = await engine.models.predict(engine.db, wf, { workflow: wf.spec.name, text, fields, metadata, labels: wf.labels });
     if (predictSpan.isRecording()) {
       predictSpan.setAttributes(present({ 'tandem.model': p?.model ?? 'none', 'tandem.model.label': p?.label, 'tandem.model.confidence': p?.confidence }));
     }
     return p;
   });
+  let drafted: Draft | null = null;
+  let replyRouting: ((r: Route) => Route) | null = null;
+  if (wf.spec.answerType === 'reply' && text !== null) {
+    const settings = replySettings(wf.spec);
+    const context = input.conversation ?? null;
+    const usable = prediction !== null && prediction.error === undefined;
+    const intent = prediction !== null && prediction.error === undefined ? prediction.label : null;
+    const intentConfidence = prediction !== null && prediction.error === undefined ? prediction.confidence : null;
+    const draft = await engine.drafts.draft(engine.db, wf, { text, intent, intentConfidence, fields, metadata, history: context?.history ?? [] });
+    drafted = draft.draft;
+    const signals = replySignals(wf, { text, intent, metadata, sentiment: engine.sentiment(text) }, context);
+    const withDraft: Prediction = prediction ?? { labels: {}, label: null, confidence: null, explanation: [], model: 'none' };
+    withDraft.draft = drafted;
+    prediction = prediction === null && drafted === null ? null : withDraft;
+    replyRouting = (r) => routeReply({ route: r, draft: drafted, draftProblem: draft.problem ?? (usable ? undefined : `no usable prediction: ${prediction?.error ?? 'no model'}`), settings, signals, livePriority: context ? livePriority : 0 });
+  }
   const target = wf.spec.targetAccuracy === undefined ? null : targetRouting(wf, await engine.tunings.current(engine.db, wf.spec.name));
   const usual = target?.policy ?? wf.spec.policy;
   const surge = await surgeRouting(engine, wf, usual);
@@ -88,10 +109,11 @@ async function submitTraced(engine: Engine, principal: Principal, input: SubmitI
     metadata,
     itemKey: key ?? itemId,
   });
-  const noted: Route = target?.note && decided.route !== 'auto' ? { ...decided, reasons: [...decided.reasons, target.note] } : decided;
-  const surged = applySurge(wf, surge, usual, noted, { fields: ruleFields, metadata, label: noted.label, confidence: noted.confidence });
+  const policyRoute: Route = target?.note && decided.route !== 'auto' ? { ...decided, reasons: [...decided.reasons, target.note] } : decided;
+  const replied = replyRouting ? replyRouting(policyRoute) : policyRoute;
+  const surged = applySurge(wf, surge, usual, replied, { fields: ruleFields, metadata, label: replied.label, confidence: replied.confidence });
   const route = surged.route;
-  const plan = planWork(wf, route, actorName(principal), target?.reviewers ?? wf.spec.consensus.answers, surged);
+  const plan = planWork(wf, route, actorName(principal), target?.reviewers ?? wf.spec.consensus.answers, surged, drafted);
   const inserted = await insertRoutedItem(
     engine.db,
     { id: itemId, workflow: wf.spec.name, idempotencyKey: key, requestHash, text, fields, metadata, prediction, route, status: plan.decision ? 'decided' : 'pending', traceParent: traceParentOf(span) },
@@ -131,6 +153,7 @@ export function planWork(
   submitter: string,
   reviewers: number,
   surge: { boost: number; deferred: boolean } = { boost: 0, deferred: false },
+  draft: Draft | null = null,
 ): WorkPlan {
   const { spec } = wf;
   const events: NewEvent[] = [
@@ -151,7 +174,12 @@ export function planWork(
   let decision: NewMachineDecision | null = null;
   const tasks: NewTask[] = [];
   if (route.route === 'auto' && route.label !== null) {
-    decision = { source: 'machine', outcome: machineOutcome(wf, route.label), actor: 'machine', reason: `confidence ${route.confidence?.toFixed(3)} met the threshold` };
+    decision = {
+      source: 'machine',
+      outcome: machineOutcome(wf, route.label, draft),
+      actor: 'machine',
+      reason: draft ? `intent confidence ${route.confidence?.toFixed(3)} and draft confidence ${draft.confidence.toFixed(3)} met the thresholds` : `confidence ${route.confidence?.toFixed(3)} met the threshold`,
+    };
     events.push({ type: 'decision.made', workflow: spec.name, payload: { version: 1, source: 'machine', outcome: decision.outcome } });
     if (route.audit) tasks.push(task('audit', spec.queues.review, 'sampled for audit'));
   } else if (route.route === 'escalate') {

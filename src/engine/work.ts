@@ -15,6 +15,7 @@ import { parseOutcome, type RawOutcome } from './outcomes.ts';
 import { actorName, isLead, mayAccess, requirePerson, visibleWorkflows, type Principal } from './principals.ts';
 import { addWorkflowLabel } from '../store/workflows.ts';
 import type { CompiledWorkflow } from './workflows.ts';
+import { prepareReply, recordReply } from './replyAnswers.ts';
 import { asReviewerSees, planClaim, settleGold, type GoldFeedback } from './gold.ts';
 
 export interface ClaimInput {
@@ -148,7 +149,9 @@ async function answerTraced(engine: Engine, principal: Principal, input: AnswerI
     if (wf.spec.answerType !== 'label') throw invalid('only label workflows take new labels', [{ path: 'addLabel', message: 'is only for answerType "label"' }]);
     wf = await addLabel(engine, wf.spec.name, label, actorName(principal));
   }
-  const outcome = parseOutcome(wf, input.outcome);
+  const parsed = parseOutcome(wf, input.outcome);
+  const reply = wf.spec.answerType === 'reply' ? await prepareReply(engine.db, wf, current.item_id, parsed) : null;
+  const outcome = reply?.outcome ?? parsed;
   return engine.db.transaction(async (tx) => {
     const answered = await closeLeaseAnswered(tx, lease, { outcome, note: input.note ?? null, timeSpentMs: input.timeSpentMs ?? null, blind: wf.spec.blindMode });
     if (!answered) return explainLostLease(tx, lease);
@@ -163,10 +166,13 @@ async function answerTraced(engine: Engine, principal: Principal, input: AnswerI
       return { task: asReviewerSees(task), outcome, decision: null, escalationId: null, feedback: scored.feedback };
     }
     const settled = await settleAnswer(tx, wf, task, item, outcome, principal);
+    const replied = reply ? await recordReply(tx, wf, task, reply, lease.reviewerId) : [];
     await insertEvents(tx, [
       { type: 'task.answered', workflow: task.workflow, itemId: task.item_id, taskId: task.id, payload: { reviewer: lease.reviewerId, kind: task.kind, outcome } },
       ...settled.events,
+      ...replied,
     ]);
+    if (reply) engine.drafts.forget(wf.spec.name);
     return { task, outcome, decision: settled.decision, escalationId: settled.escalationId, feedback: null };
   });
 }

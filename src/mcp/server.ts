@@ -86,6 +86,7 @@ async function decisionStatus(engine: Engine, principal: Principal, itemId: stri
       return { status: 'decided', item_id: item.id, verdict: outcome.verdict, reason, arguments: args };
     }
     case 'text':
+    case 'reply':
       return { status: 'decided', item_id: item.id, answer: outcome.text };
     case 'label':
       return { status: 'decided', item_id: item.id, label: outcome.label };

@@ -29,3 +29,24 @@ export async function urgentTasksSince(db: Queryable, after: string, limit = 100
     [after, limit],
   );
 }
+
+export interface HandoffEvent {
+  workflow: string;
+  item_id: string;
+  conversation_id: string;
+  route: string;
+  reasons: string[];
+  wait_seconds: number | null;
+  created_at: Date;
+}
+
+/** Conversations handed to a person after event `after` (customers waiting live). */
+export async function handoffsSince(db: Queryable, after: string, limit = 100): Promise<HandoffEvent[]> {
+  return db.query<HandoffEvent>(
+    `SELECT workflow, item_id::text AS item_id, payload->>'conversationId' AS conversation_id, payload->>'route' AS route,
+            ARRAY(SELECT jsonb_array_elements_text(coalesce(payload->'reasons', '[]'))) AS reasons,
+            (payload->>'waitSeconds')::int AS wait_seconds, created_at
+     FROM events WHERE id > $1::bigint AND type = 'conversation.handed_off' ORDER BY id LIMIT $2::int`,
+    [after, limit],
+  );
+}

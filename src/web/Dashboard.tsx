@@ -7,6 +7,7 @@ import { Chart, type Line } from './Chart.tsx';
 import { pct } from './ItemView.tsx';
 import { QualityPanel } from './Quality.tsx';
 import { SurgePanel } from './Surge.tsx';
+import { ChatMetricsPanel } from './ChatMetrics.tsx';
 import type { Workflow } from './types.ts';
 import { WorkflowPicker } from './WorkflowPicker.tsx';
 
@@ -191,6 +192,7 @@ export function Dashboard() {
             )}
           </div>
           <CapacityPanel workflow={name} />
+          {period && workflows.find((w) => w.name === name)?.answerType === 'reply' && <ChatMetricsPanel workflow={name} since={period.from} />}
           {period && (
             <QualityPanel
               workflow={name}

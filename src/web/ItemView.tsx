@@ -66,6 +66,6 @@ export function outcomeText(o: unknown): string {
   const r = o as { type?: string; label?: string; verdict?: string; text?: string };
   if (r.type === 'label') return r.label ?? '—';
   if (r.type === 'approve') return r.verdict ?? '—';
-  if (r.type === 'text') return `reply: ${(r.text ?? '').slice(0, 80)}`;
+  if (r.type === 'text' || r.type === 'reply') return `reply: ${(r.text ?? '').slice(0, 80)}`;
   return JSON.stringify(o);
 }

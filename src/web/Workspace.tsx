@@ -5,7 +5,8 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { ApiError, get, message, post, token, type Me } from './api.ts';
 import { openLive } from './live.ts';
 import { Countdown, Fields, Highlighted, outcomeText, pct } from './ItemView.tsx';
-import type { Claim, Outcome, QueueView, Reason, Workflow } from './types.ts';
+import type { Claim, Conversation, Outcome, QueueView, Reason, Workflow } from './types.ts';
+import { ConversationPanel } from './ConversationPanel.tsx';
 
 const leaseSeconds = 120;
 const heartbeatMs = 30_000;
@@ -65,6 +66,14 @@ function reasonText(r: Reason): string {
       return r.note ?? 'target accuracy';
     case 'surge':
       return r.note ?? 'surge policy';
+    case 'auto_send_off':
+      return 'automatic sending is off for this workflow';
+    case 'no_draft':
+      return `no draft: ${r.message ?? ''}`;
+    case 'draft_below_threshold':
+      return `draft confidence ${pct(r.confidence)} is below the sending threshold ${pct(r.threshold)}`;
+    case 'signal':
+      return `${(r as { signal?: string }).signal?.replace(/_/g, ' ') ?? 'signal'}: ${(r as { detail?: string }).detail ?? ''}`;
     default:
       return r.code;
   }
@@ -99,6 +108,10 @@ export function Workspace({ me }: { me: Me }) {
   const [last, setLast] = useState<Last | null>(null);
   const [showKeys, setShowKeys] = useState(false);
   const [revealed, setRevealed] = useState<{ itemId: string; text: string | null } | null>(null);
+  const [openConversation, setOpenConversation] = useState<string | null>(null);
+  const [conversations, setConversations] = useState<Conversation[]>([]);
+  // Bumped by each handoff on the live feed: the list of live conversations is read again at once.
+  const [handoffs, setHandoffs] = useState(0);
   const nextRef = useRef<Claim | null>(null);
   const prefetching = useRef<Promise<void> | null>(null);
   const currentRef = useRef<Current | null>(null);
@@ -116,10 +129,21 @@ export function Workspace({ me }: { me: Me }) {
       (event, data) => {
         if (event === 'queues') setQueues((data as { queues: QueueView[] }).queues);
         if (event === 'urgent') setUrgent((u) => [data as Urgent, ...u].slice(0, 5));
+        if (event === 'handoff') setHandoffs((n) => n + 1);
       },
       setLive,
     );
   }, []);
+
+  // Customers waiting for or talking with a person, when any workflow here takes conversations.
+  const hasReplies = [...workflows.values()].some((w) => w.answerType === 'reply');
+  useEffect(() => {
+    if (!hasReplies) return;
+    const load = () => get<{ conversations: Conversation[] }>('/v1/conversations?state=waiting,human&limit=20').then((r) => setConversations(r.conversations)).catch(() => {});
+    void load();
+    const t = setInterval(() => void load(), 5000);
+    return () => clearInterval(t);
+  }, [hasReplies, handoffs]);
 
   // Whatever is leased when the page goes away goes back to the queue at once, not at lease expiry.
   useEffect(() => {
@@ -155,7 +179,8 @@ export function Workspace({ me }: { me: Me }) {
   const show = useCallback((c: Claim | null) => {
     setPick(null);
     setFilter('');
-    setReply('');
+    // A reply workflow's draft is the starting point: the agent sends, edits or rewrites it.
+    setReply(c?.item.prediction?.draft?.text ?? '');
     setRevealed(null);
     setEdited(c ? JSON.stringify(c.item.fields, null, 2) : '');
     setCurrent(c ? { claim: c, shownAt: performance.now(), lost: null } : null);
@@ -236,6 +261,8 @@ export function Workspace({ me }: { me: Me }) {
       }
       const { task, item } = cur.claim;
       const timeSpentMs = Math.round(performance.now() - cur.shownAt);
+      const conversationId = item.metadata.conversationId;
+      if (typeof conversationId === 'string') setOpenConversation(conversationId);
       void advance();
       setNotice(null);
       const { type: _type, ...body } = outcome;
@@ -310,6 +337,7 @@ export function Workspace({ me }: { me: Me }) {
       }
     }
     if (wf.answerType === 'text' && reply.trim()) submit({ type: 'text', text: reply });
+    if (wf.answerType === 'reply' && reply.trim()) submit({ type: 'reply', text: reply });
   }, [current, wf, pick, edited, reply, submit]);
 
   useEffect(() => {
@@ -365,7 +393,7 @@ export function Workspace({ me }: { me: Me }) {
         if (e.key === 'a') setPick('approve');
         if (e.key === 'r') setPick('reject');
         if (e.key === 'd') setPick('edit');
-      } else if (wf.answerType === 'text' && e.key === 'w') {
+      } else if ((wf.answerType === 'text' || wf.answerType === 'reply') && e.key === 'w') {
         e.preventDefault();
         replyRef.current?.focus();
       }
@@ -406,6 +434,22 @@ export function Workspace({ me }: { me: Me }) {
           ))}
           {mine.length === 0 && <li className="muted">No open work.</li>}
         </ul>
+        {hasReplies && (
+          <>
+            <h2>Live conversations</h2>
+            <ul className="live-conversations" aria-label="Live conversations">
+              {conversations.map((c) => (
+                <li key={c.id}>
+                  <button type="button" className={openConversation === c.id ? 'queue current' : 'queue'} onClick={() => setOpenConversation(c.id)} data-conversation-id={c.id}>
+                    <span>{c.customerId}</span>
+                    <span className={`tag state-${c.state}`}>{c.state === 'waiting' ? 'waiting' : 'with a person'}</span>
+                  </button>
+                </li>
+              ))}
+              {conversations.length === 0 && <li className="muted small">No customer is waiting.</li>}
+            </ul>
+          </>
+        )}
         <div aria-live="polite" className="urgent">
           {urgent.map((u) => (
             <p key={u.taskId} className="urgent-item">
@@ -424,6 +468,11 @@ export function Workspace({ me }: { me: Me }) {
             </p>
           )}
         </div>
+        {openConversation && (
+          <div className="card">
+            <ConversationPanel key={openConversation} id={openConversation} controls onDone={() => setOpenConversation(null)} />
+          </div>
+        )}
         {!current && (
           <div className="card start">
             {empty ? <p>No task is waiting in {chosen ?? 'your queues'}. New work shows up here as it arrives.</p> : <p>Ready when you are.</p>}
@@ -441,6 +490,9 @@ export function Workspace({ me }: { me: Me }) {
               {task.priority > 0 && <span className="tag warn">priority {task.priority}</span>}
               <Countdown dueAt={task.dueAt} />
             </header>
+            {typeof item.metadata.conversationId === 'string' && item.metadata.conversationId !== openConversation && (
+              <ConversationPanel key={item.metadata.conversationId} id={item.metadata.conversationId} controls={false} />
+            )}
             <div className="item-text" data-testid="item-text">
               {text === null ? <span className="muted">(no text)</span> : <Highlighted text={text} terms={prediction?.explanation ?? []} />}
             </div>
@@ -522,6 +574,15 @@ export function Workspace({ me }: { me: Me }) {
                 <label className="block">
                   Reply <span className="muted small">(<kbd>w</kbd> to write, <kbd>Ctrl</kbd>+<kbd>Enter</kbd> to send)</span>
                   <textarea ref={replyRef} rows={6} value={reply} onChange={(e) => setReply(e.target.value)} />
+                </label>
+              )}
+              {wf?.answerType === 'reply' && (
+                <label className="block">
+                  Reply to the customer{' '}
+                  <span className="muted small" data-testid="draft-note">
+                    {prediction?.draft ? `(the machine's draft, ${pct(prediction.draft.confidence)} sure: send it, edit it or rewrite it)` : '(no draft: write the reply)'} <kbd>Ctrl</kbd>+<kbd>Enter</kbd> to send
+                  </span>
+                  <textarea ref={replyRef} rows={6} value={reply} onChange={(e) => setReply(e.target.value)} aria-label="Reply to the customer" />
                 </label>
               )}
               <div className="actions">

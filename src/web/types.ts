@@ -6,6 +6,8 @@ export interface Prediction {
   explanation: string[];
   model: string;
   error?: string;
+  /** Reply workflows: the machine's draft reply. */
+  draft?: { text: string; confidence: number; intent: string | null; source: string } | null;
 }
 
 export interface Reason {
@@ -70,7 +72,7 @@ export interface Claim {
 export interface Workflow {
   name: string;
   description: string;
-  answerType: 'label' | 'approve' | 'text';
+  answerType: 'label' | 'approve' | 'text' | 'reply';
   labels: string[];
   version: number;
   blindMode: boolean;
@@ -95,4 +97,33 @@ export type Outcome =
   | { type: 'label'; label: string }
   | { type: 'approve'; verdict: 'approve' | 'reject' }
   | { type: 'approve'; verdict: 'edit'; edited: Record<string, unknown> }
-  | { type: 'text'; text: string };
+  | { type: 'text'; text: string }
+  | { type: 'reply'; text: string };
+
+export interface ChatMessage {
+  seq: number;
+  author: 'customer' | 'bot' | 'agent' | 'system';
+  text: string;
+  itemId: string | null;
+  createdAt: string;
+}
+
+export interface Conversation {
+  id: string;
+  workflow: string;
+  customerId: string;
+  customer: Record<string, unknown>;
+  state: 'bot' | 'waiting' | 'human' | 'closed';
+  intent: string | null;
+  handoffs: number;
+  handoffReasons: string[];
+  rating: 'up' | 'down' | null;
+  updatedAt: string;
+}
+
+export interface ConversationDetail {
+  conversation: Conversation;
+  messages: ChatMessage[];
+  items: Array<{ id: string; text: string | null; prediction: Prediction | null; route: Route; status: string; decision: { source: string; outcome: unknown; actor: string } | null; openTaskId: string | null }>;
+  wait: { seconds: number; basis: string } | null;
+}

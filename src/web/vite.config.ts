@@ -14,6 +14,8 @@ export default defineConfig({
     // polyfill (an inline script) out.
     modulePreload: { polyfill: false },
     chunkSizeWarningLimit: 800,
+    // Two pages: the workspace (index.html) and the customer's chat widget (chat.html, /demo/chat).
+    rollupOptions: { input: { main: fileURLToPath(new URL('./index.html', import.meta.url)), chat: fileURLToPath(new URL('./chat.html', import.meta.url)) } },
   },
   server: { proxy: { '/v1': 'http://127.0.0.1:3000' } },
 });

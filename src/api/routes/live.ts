@@ -18,7 +18,7 @@ export const liveStreamDoc = defineRoute({
   tag: 'live',
   summary: 'Live updates (Server-Sent Events)',
   description:
-    'A `text/event-stream` that stays open. `event: queues` with `{queues:[{workflow,queue,open,leased,oldestDueAt}]}` at once and whenever work changes (checked every second); `event: urgent` with `{workflow,itemId,taskId,kind,queue,priority,createdAt}` for each new task with a raised priority, and each escalation (leads only). Only the caller\'s workflows. A comment line every 15 s keeps proxies from closing it. Send the token in the Authorization header (read it with fetch, not EventSource).',
+    'A `text/event-stream` that stays open. `event: queues` with `{queues:[{workflow,queue,open,leased,oldestDueAt}]}` at once and whenever work changes (checked every second); `event: urgent` with `{workflow,itemId,taskId,kind,queue,priority,createdAt}` for each new task with a raised priority, and each escalation (leads only); `event: handoff` with `{workflow,conversationId,itemId,route,reasons,waitSeconds,createdAt}` the moment a customer conversation is handed to a person (escalated ones to leads only). Only the caller\'s workflows. A comment line every 15 s keeps proxies from closing it. Send the token in the Authorization header (read it with fetch, not EventSource).',
   responses: { 200: { description: 'The event stream' } },
   handle: async () => ({ status: 200 }),
 });

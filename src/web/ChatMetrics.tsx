@@ -1,0 +1,81 @@
+// The dashboard's panel for reply workflows: what the bot settled alone, what went to people and
+// why, how fast people answered, how customers rated it, and how much agents changed the drafts.
+import { useEffect, useState } from 'react';
+import { get, message, query } from './api.ts';
+import { pct } from './ItemView.tsx';
+
+interface Durations { count: number; medianSeconds: number | null; p90Seconds: number | null }
+interface Ratings { up: number; down: number; upRate: number | null }
+interface Drafts { sent: number; edited: number; rewritten: number; written: number; sentUnchangedRate: number | null; acceptedRate: number | null; meanEditRate: number | null }
+interface ChatMetricsData {
+  conversations: number;
+  automaticResolution: { count: number; rate: number | null };
+  handoff: { count: number; rate: number | null; reasons: Array<{ reason: string; conversations: number }> };
+  timeToFirstHuman: Durations;
+  resolution: Durations;
+  ratings: { byRoute: { bot: Ratings; human: Ratings }; byIntent: Array<{ intent: string } & Ratings> };
+  drafts: Drafts & { byIntent: Array<{ intent: string } & Drafts> };
+}
+
+function secs(s: number | null): string {
+  if (s === null || !Number.isFinite(s)) return '—';
+  return s < 90 ? `${Math.round(s)} s` : `${Math.round(s / 60)} min`;
+}
+const thumbs = (r: Ratings) => `👍 ${r.up} · 👎 ${r.down}${r.upRate !== null ? ` (${pct(r.upRate)} up)` : ''}`;
+
+export function ChatMetricsPanel({ workflow, since }: { workflow: string; since: string }) {
+  const [data, setData] = useState<ChatMetricsData | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    let stale = false;
+    const load = () =>
+      get<ChatMetricsData>(`/v1/workflows/${encodeURIComponent(workflow)}/chat-metrics${query({ since })}`)
+        .then((d) => !stale && (setData(d), setError(null)))
+        .catch((e) => !stale && setError(message(e)));
+    void load();
+    const t = setInterval(() => void load(), 15_000);
+    return () => {
+      stale = true;
+      clearInterval(t);
+    };
+  }, [workflow, since]);
+  if (error) return <p className="notice error" role="alert">{error}</p>;
+  if (!data) return null;
+  const d = data.drafts;
+  return (
+    <section className="card chat-metrics" aria-label="Conversations">
+      <h2>Conversations</h2>
+      <div className="tiles">
+        <div className="tile"><div className="tile-label">Conversations</div><div className="tile-value">{data.conversations}</div></div>
+        <div className="tile"><div className="tile-label">Resolved by the bot alone</div><div className="tile-value" data-testid="auto-resolution">{pct(data.automaticResolution.rate)}</div><div className="tile-note">{data.automaticResolution.count} conversations</div></div>
+        <div className="tile"><div className="tile-label">Handed to a person</div><div className="tile-value">{pct(data.handoff.rate)}</div><div className="tile-note">{data.handoff.count} conversations</div></div>
+        <div className="tile"><div className="tile-label">First human response</div><div className="tile-value">{secs(data.timeToFirstHuman.medianSeconds)}</div><div className="tile-note">median · p90 {secs(data.timeToFirstHuman.p90Seconds)}</div></div>
+        <div className="tile"><div className="tile-label">Resolution time</div><div className="tile-value">{secs(data.resolution.medianSeconds)}</div><div className="tile-note">median of {data.resolution.count} closed</div></div>
+        <div className="tile"><div className="tile-label">Drafts accepted</div><div className="tile-value">{pct(d.acceptedRate)}</div><div className="tile-note">sent {d.sent} · edited {d.edited} · rewritten {d.rewritten}</div></div>
+      </div>
+      <div className="cols">
+        <div>
+          <h3>Why conversations went to a person</h3>
+          <ul>{data.handoff.reasons.map((r) => <li key={r.reason}>{r.reason}: {r.conversations}</li>)}{data.handoff.reasons.length === 0 && <li className="muted">none yet</li>}</ul>
+          <h3>Ratings</h3>
+          <ul>
+            <li>Bot only: {thumbs(data.ratings.byRoute.bot)}</li>
+            <li>With a person: {thumbs(data.ratings.byRoute.human)}</li>
+            {data.ratings.byIntent.map((r) => <li key={r.intent}>{r.intent}: {thumbs(r)}</li>)}
+          </ul>
+        </div>
+        <div>
+          <h3>Draft acceptance per intent</h3>
+          <table className="small">
+            <thead><tr><th>Intent</th><th>Sent</th><th>Edited</th><th>Rewritten</th><th>No draft</th><th>Mean edit rate</th></tr></thead>
+            <tbody>
+              {d.byIntent.map((r) => (
+                <tr key={r.intent}><td>{r.intent}</td><td>{r.sent}</td><td>{r.edited}</td><td>{r.rewritten}</td><td>{r.written}</td><td>{pct(r.meanEditRate)}</td></tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      </div>
+    </section>
+  );
+}
