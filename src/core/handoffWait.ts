@@ -1,6 +1,8 @@
-// The wait a customer is told when a person takes over: a simple estimate, labelled as one —
-// the people ahead in the queue times the mean handle time, shared among the agents at work.
-// (An Erlang C figure from the capacity planner can replace it where staffing is planned.)
+// The wait a customer is told when a person takes over, labelled as an estimate: the people ahead
+// in the queue times the mean handle time, shared among the agents at work; and, once the hand-off
+// rate is measured, no less than the capacity planner's Erlang C mean wait at that rate — the
+// queue may be short this second while the agents are nearly saturated.
+import { erlangCPerformance } from './capacity.ts';
 
 export interface WaitInput {
   /** Handoffs waiting for a person, this one included. */
@@ -8,6 +10,8 @@ export interface WaitInput {
   meanHandleSeconds: number;
   /** Agents who worked this workflow lately; at least one is assumed. */
   activeAgents: number;
+  /** Hand-offs to people per hour, measured lately; absent or 0 when not known. */
+  arrivalsPerHour?: number;
 }
 
 export interface WaitEstimate {
@@ -23,8 +27,17 @@ export function estimateWait(input: WaitInput): WaitEstimate {
   const agents = Math.max(1, Math.floor(finite(input.activeAgents, 1)));
   const handle = Math.max(1, finite(input.meanHandleSeconds, 180));
   // The customer ahead of this one in each agent's line is served first; this one is next after them.
-  const seconds = Math.ceil(((queued - 1) * handle) / agents);
-  return { seconds, queued, activeAgents: agents, meanHandleSeconds: Math.round(handle), basis: 'estimate: waiting customers × mean handle time ÷ active agents' };
+  const backlog = Math.ceil(((queued - 1) * handle) / agents);
+  const base = { queued, activeAgents: agents, meanHandleSeconds: Math.round(handle) };
+  const rate = finite(input.arrivalsPerHour ?? 0, 0);
+  if (rate > 0) {
+    // Below saturation only: past it Erlang C has no steady state, and the backlog is the figure.
+    const planned = erlangCPerformance(agents, { arrivalsPerHour: rate, handleSeconds: handle }, 0).expectedWaitSeconds;
+    if (Number.isFinite(planned) && planned > backlog) {
+      return { ...base, seconds: Math.ceil(planned), basis: `estimate: Erlang C mean wait at ${Math.round(rate)} hand-offs an hour and ${agents} active agent${agents === 1 ? '' : 's'}` };
+    }
+  }
+  return { ...base, seconds: backlog, basis: 'estimate: waiting customers × mean handle time ÷ active agents' };
 }
 
 /** The wait in words a customer reads: "about 4 minutes", "less than a minute". */

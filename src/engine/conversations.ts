@@ -187,6 +187,7 @@ export async function waitEstimate(db: Queryable, wf: CompiledWorkflow): Promise
     queued: load.queued,
     meanHandleSeconds: load.mean_handle_ms !== null ? load.mean_handle_ms / 1000 : replySettings(wf.spec).meanHandleSeconds,
     activeAgents: load.active_agents,
+    arrivalsPerHour: load.handoffs_last_15_min * 4,
   });
 }
 

@@ -246,8 +246,8 @@ export async function customerContacts(
  * What the customer's wait estimate needs: human work waiting in the workflow, the mean time
  * people took on its recent answers, and how many people worked it in the last 15 minutes.
  */
-export async function handoffLoad(db: Queryable, workflow: string): Promise<{ queued: number; mean_handle_ms: number | null; active_agents: number }> {
-  const rows = await db.query<{ queued: number; mean_handle_ms: number | null; active_agents: number }>(
+export async function handoffLoad(db: Queryable, workflow: string): Promise<{ queued: number; mean_handle_ms: number | null; active_agents: number; handoffs_last_15_min: number }> {
+  const rows = await db.query<{ queued: number; mean_handle_ms: number | null; active_agents: number; handoffs_last_15_min: number }>(
     `SELECT
        (SELECT count(*)::int FROM tasks WHERE workflow = $1::text AND status IN ('open', 'leased') AND kind IN ('review', 'escalation')) AS queued,
        (SELECT avg(time_spent_ms)::float8 FROM (
@@ -256,10 +256,12 @@ export async function handoffLoad(db: Queryable, workflow: string): Promise<{ qu
        (SELECT count(DISTINCT who)::int FROM (
           SELECT lease_owner AS who FROM tasks WHERE workflow = $1::text AND status = 'leased'
           UNION SELECT a.reviewer_id FROM answers a JOIN tasks t ON t.id = a.task_id
-          WHERE t.workflow = $1::text AND a.created_at > now() - interval '15 minutes') people) AS active_agents`,
+          WHERE t.workflow = $1::text AND a.created_at > now() - interval '15 minutes') people) AS active_agents,
+       (SELECT count(*)::int FROM tasks WHERE workflow = $1::text AND kind IN ('review', 'escalation')
+          AND created_at > now() - interval '15 minutes') AS handoffs_last_15_min`,
     [workflow],
   );
-  return rows[0] ?? { queued: 0, mean_handle_ms: null, active_agents: 0 };
+  return rows[0] ?? { queued: 0, mean_handle_ms: null, active_agents: 0, handoffs_last_15_min: 0 };
 }
 
 export interface ConversationFactsRow {
