@@ -3,7 +3,7 @@
 // holds leases and is taking submits, and one Idempotency-Key raced by 20 requests.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { client, drivers, freshDb, labelWorkflow, startApp, type Res, type TestDb } from './harness.ts';
+import { client, drivers, freshDb, labelWorkflow, signedInReviewer, startApp, type Res, type TestDb } from './harness.ts';
 import { startServe, stopAll, type ServeProcess } from './serveProcess.ts';
 
 const labels = ['billing', 'bug', 'fraud', 'other'];
@@ -21,15 +21,6 @@ async function inParallel<T>(items: readonly T[], concurrency: number, worker: (
       }
     }),
   );
-}
-
-async function addSignedInReviewer(base: string, email: string, workflows: string[]): Promise<string> {
-  const password = 'correct horse battery staple';
-  const made = await client(base).post('/v1/reviewers', { email, password, workflows });
-  assert.equal(made.status, 201, JSON.stringify(made.body));
-  const session = await client(base, null).post<{ token: string }>('/v1/sessions', { email, password });
-  assert.equal(session.status, 201, JSON.stringify(session.body));
-  return session.body.token;
 }
 
 interface Tally {
@@ -105,7 +96,7 @@ describe('two serve processes on one Postgres database', () => {
     assert.equal(itemIds.size, total);
 
     const tokens = await Promise.all(
-      Array.from({ length: reviewerCount }, (_, i) => addSignedInReviewer(processes[i % 2]!.url, `load-${i}@test`, [wf])),
+      Array.from({ length: reviewerCount }, (_, i) => signedInReviewer(processes[i % 2]!.url, `load-${i}@test`, [wf])),
     );
 
     const answeredTasks: string[] = [];
@@ -225,7 +216,7 @@ describe('a serve process killed with SIGKILL', () => {
     const { a, b, fresh } = servers;
     const wf = 'crash';
     assert.equal((await client(a.url).post('/v1/workflows', labelWorkflow(wf))).status, 201);
-    const token = await addSignedInReviewer(a.url, 'crash@test', [wf]);
+    const token = await signedInReviewer(a.url, 'crash@test', [wf]);
     const acknowledged = new Set<string>();
     for (let i = 0; i < 8; i++) {
       const res = await client(a.url).post<{ id: string }>(`/v1/workflows/${wf}/items`, { text: `before ${i}` });

@@ -5,7 +5,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
-import { adminKey, client, eventually, freePort, freshDb, labelWorkflow, startApp, type Res } from './harness.ts';
+import { adminKey, client, eventually, freePort, freshDb, labelWorkflow, signedInReviewer, startApp, type Res } from './harness.ts';
 import { createCluster, type Cluster } from './pgCluster.ts';
 import { startServe, stopAll, type ServeProcess } from './serveProcess.ts';
 import { openDb, type Db } from '../src/store/db.ts';
@@ -13,15 +13,6 @@ import { migrate } from '../src/store/migrate.ts';
 import { startWebhookDispatcher } from '../src/engine/webhooks.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function signedInReviewer(base: string, email: string, workflows: string[]): Promise<string> {
-  const password = 'correct horse battery staple';
-  const made = await client(base).post('/v1/reviewers', { email, password, workflows });
-  assert.equal(made.status, 201, JSON.stringify(made.body));
-  const session = await client(base, null).post<{ token: string }>('/v1/sessions', { email, password });
-  assert.equal(session.status, 201, JSON.stringify(session.body));
-  return session.body.token;
-}
 
 /** Reads a Server-Sent Events stream (admin key) into `events` until aborted. */
 async function openStream(url: string, events: { event: string; data: string }[], signal: AbortSignal): Promise<void> {

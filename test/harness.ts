@@ -1,6 +1,7 @@
 // Shared test fixtures: a fresh database on each driver (embedded PGlite, and a throw-away
 // database on the Postgres server at DATABASE_URL), a real HTTP server on a free port, and a
 // small typed HTTP client.
+import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import pg from 'pg';
@@ -135,6 +136,19 @@ export async function person(db: Db, role: 'reviewer' | 'lead' | 'admin', workfl
   const { reviewer } = await addReviewer(db, { email, role, workflows, skills, password });
   const s = await signIn(db, email, password);
   return { token: s.token, id: reviewer.id, email };
+}
+
+/**
+ * A reviewer added over HTTP (admin key) on the server at `base` and signed in there; returns the
+ * session token. For servers in child processes, where the account must go through the API.
+ */
+export async function signedInReviewer(base: string, email: string, workflows: string[]): Promise<string> {
+  const password = 'correct horse battery staple';
+  const made = await client(base).post('/v1/reviewers', { email, password, workflows });
+  assert.equal(made.status, 201, JSON.stringify(made.body));
+  const session = await client(base, null).post<{ token: string }>('/v1/sessions', { email, password });
+  assert.equal(session.status, 201, JSON.stringify(session.body));
+  return session.body.token;
 }
 
 /** Polls `check` until it returns a value other than undefined, or fails after `ms`. */

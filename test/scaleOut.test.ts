@@ -6,7 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
-import { adminKey, client, eventually, freshDb, labelWorkflow, topicWords, type TestDb } from './harness.ts';
+import { adminKey, client, eventually, freshDb, labelWorkflow, signedInReviewer, topicWords, type TestDb } from './harness.ts';
 import { startServe, stopAll, type ServeProcess } from './serveProcess.ts';
 
 const labels = Object.keys(topicWords);
@@ -49,15 +49,6 @@ async function openStream(url: string, token: string, events: SseEvent[], signal
       // aborted
     }
   })();
-}
-
-async function signedInReviewer(base: string, email: string, workflows: string[]): Promise<string> {
-  const password = 'correct horse battery staple';
-  const made = await client(base).post('/v1/reviewers', { email, password, workflows });
-  assert.equal(made.status, 201, JSON.stringify(made.body));
-  const session = await client(base, null).post<{ token: string }>('/v1/sessions', { email, password });
-  assert.equal(session.status, 201, JSON.stringify(session.body));
-  return session.body.token;
 }
 
 describe('scale-out: two serve processes behind a load balancer, one Postgres', () => {
