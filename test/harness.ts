@@ -3,6 +3,7 @@
 // small typed HTTP client.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { after, before } from 'node:test';
 import { createServer } from 'node:net';
 import pg from 'pg';
 import type { FastifyInstance } from 'fastify';
@@ -97,6 +98,24 @@ export interface Res<T = any> {
   status: number;
   body: T;
   headers: Headers;
+}
+
+/**
+ * For the enclosing describe block: a fresh database on `driver`, the app on it and an admin
+ * client, made before its tests and closed and dropped after them.
+ */
+export function appOnFreshDb(driver: DriverName): { t: TestDb; app: TestApp; admin: ReturnType<typeof client> } {
+  const ctx = {} as { t: TestDb; app: TestApp; admin: ReturnType<typeof client> };
+  before(async () => {
+    ctx.t = await freshDb(driver);
+    ctx.app = await startApp(ctx.t.db);
+    ctx.admin = client(ctx.app.url, adminKey);
+  });
+  after(async () => {
+    await ctx.app.close();
+    await ctx.t.drop();
+  });
+  return ctx;
 }
 
 /** A JSON HTTP client bound to a base URL and a bearer token. */
