@@ -170,6 +170,33 @@ export async function signedInReviewer(base: string, email: string, workflows: s
   return session.body.token;
 }
 
+/**
+ * Opens a Server-Sent Events stream with `token` and hands each event with data to `onEvent`
+ * until `signal` aborts; resolves once the stream answered 200.
+ */
+export async function readEventStream(url: string, token: string, signal: AbortSignal, onEvent: (event: string, data: string) => void): Promise<void> {
+  const res = await fetch(url, { headers: { authorization: `Bearer ${token}` }, signal });
+  assert.equal(res.status, 200);
+  void (async () => {
+    let buffer = '';
+    try {
+      for await (const chunk of res.body!.pipeThrough(new TextDecoderStream())) {
+        buffer += chunk;
+        let end;
+        while ((end = buffer.indexOf('\n\n')) >= 0) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const event = /^event: (.*)$/m.exec(block)?.[1];
+          const data = /^data: (.*)$/m.exec(block)?.[1];
+          if (event && data) onEvent(event, data);
+        }
+      }
+    } catch {
+      // aborted
+    }
+  })();
+}
+
 /** Polls `check` until it returns a value other than undefined, or fails after `ms`. */
 export async function eventually<T>(check: () => Promise<T | undefined>, ms = 10_000, what = 'condition'): Promise<T> {
   const deadline = Date.now() + ms;
