@@ -1,37 +1,28 @@
 // The capacity plan over HTTP: measured from the workflow's own items and answers, overridable
 // by the query, with a what-if over thresholds; bad queries are 400s naming the field.
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { planCapacity } from '../src/core/capacity.ts';
-import { adminKey, client, drivers, freshDb, labelWorkflow, person, startApp, type TestApp, type TestDb } from './harness.ts';
+import { appOnFreshDb, client, drivers, labelWorkflow, person } from './harness.ts';
 
 for (const driver of drivers) {
   describe(`capacity plan on ${driver}`, () => {
-    let t: TestDb;
-    let app: TestApp;
-    let admin: ReturnType<typeof client>;
+    const ctx = appOnFreshDb(driver);
     before(async () => {
-      t = await freshDb(driver);
-      app = await startApp(t.db);
-      admin = client(app.url, adminKey);
-      assert.equal((await admin.post('/v1/workflows', labelWorkflow('cap'))).status, 201);
-    });
-    after(async () => {
-      await app.close();
-      await t.drop();
+      assert.equal((await ctx.admin.post('/v1/workflows', labelWorkflow('cap'))).status, 201);
     });
 
     test('measured arrivals, handle time and automation feed the plan; the query overrides them', async () => {
-      const rev = await person(t.db, 'reviewer', ['cap']);
-      const me = client(app.url, rev.token);
+      const rev = await person(ctx.t.db, 'reviewer', ['cap']);
+      const me = client(ctx.app.url, rev.token);
       const spent = [30_000, 60_000, 90_000, 60_000];
       for (const ms of spent) {
-        assert.equal((await admin.post('/v1/workflows/cap/items', { text: `refund please ${ms}` })).status, 201);
+        assert.equal((await ctx.admin.post('/v1/workflows/cap/items', { text: `refund please ${ms}` })).status, 201);
         const c = await me.post('/v1/tasks/claim', { workflow: 'cap' });
         assert.equal(c.status, 200);
         assert.equal((await me.post(`/v1/tasks/${c.body.task.id}/answer`, { assignment: 1, label: 'billing', timeSpentMs: ms })).status, 200);
       }
-      const lead = client(app.url, (await person(t.db, 'lead', ['cap'])).token);
+      const lead = client(ctx.app.url, (await person(ctx.t.db, 'lead', ['cap'])).token);
       const r = await lead.get('/v1/workflows/cap/capacity?serviceLevel=0.8&withinSeconds=20');
       assert.equal(r.status, 200, JSON.stringify(r.body));
       const m = r.body.measured;
@@ -64,15 +55,15 @@ for (const driver of drivers) {
 
     test('bad queries are 400s naming the field; reviewers may not read the plan', async () => {
       for (const [q, field] of [['serviceLevel=1.5', 'query.serviceLevel'], ['shrinkage=1', 'query.shrinkage'], ['handleSeconds=0', 'query.handleSeconds'], ['arrivalsPerHour=lots', 'query.arrivalsPerHour'], ['nonsense=1', 'query']] as const) {
-        const r = await admin.get(`/v1/workflows/cap/capacity?${q}`);
+        const r = await ctx.admin.get(`/v1/workflows/cap/capacity?${q}`);
         assert.equal(r.status, 400, q);
         assert.match(r.headers.get('content-type') ?? '', /problem\+json/);
         assert.ok(r.body.errors.some((e: { path: string }) => e.path === field), `${q}: ${JSON.stringify(r.body.errors)}`);
       }
-      const rev = client(app.url, (await person(t.db, 'reviewer', ['cap'])).token);
+      const rev = client(ctx.app.url, (await person(ctx.t.db, 'reviewer', ['cap'])).token);
       assert.equal((await rev.get('/v1/workflows/cap/capacity')).status, 403);
-      assert.equal((await admin.get('/v1/workflows/nope/capacity')).status, 404);
-      const doc = await client(app.url, null).get('/v1/openapi.json');
+      assert.equal((await ctx.admin.get('/v1/workflows/nope/capacity')).status, 404);
+      const doc = await client(ctx.app.url, null).get('/v1/openapi.json');
       assert.ok(doc.body.paths['/v1/workflows/{name}/capacity']?.get, 'documented in OpenAPI');
     });
   });

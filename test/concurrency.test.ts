@@ -3,92 +3,10 @@
 // holds leases and is taking submits, and one Idempotency-Key raced by 20 requests.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { adminKey, client, drivers, freshDb, labelWorkflow, startApp, type Res, type TestDb, freePort } from './harness.ts';
+import { client, drivers, freshDb, labelWorkflow, signedInReviewer, startApp, type Res, type TestDb } from './harness.ts';
+import { startServe, stopAll, type ServeProcess } from './serveProcess.ts';
 
-const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 const labels = ['billing', 'bug', 'fraud', 'other'];
-
-
-interface ServerProcess {
-  name: string;
-  url: string;
-  proc: ChildProcess;
-  /** The last lines the process wrote, shown when a test fails on its account. */
-  output(): string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  alive(): boolean;
-}
-
-const started: ServerProcess[] = [];
-
-async function startServe(name: string, databaseUrl: string, env: Record<string, string> = {}): Promise<ServerProcess> {
-  const port = await freePort();
-  const childEnv: NodeJS.ProcessEnv = {
-    ...process.env,
-    DATABASE_URL: databaseUrl,
-    PORT: String(port),
-    TANDEM_HOST: '127.0.0.1',
-    TANDEM_ADMIN_KEY: adminKey,
-    TANDEM_RATE_LIMIT: '10000000',
-    TANDEM_TICK_MS: '200',
-    ...env,
-  };
-  // The child is a server, not a test file: it must not report to this runner.
-  delete childEnv.NODE_TEST_CONTEXT;
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--no-demo'], {
-    cwd: repoRoot,
-    env: childEnv,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let tail = '';
-  const keep = (chunk: Buffer) => {
-    tail = (tail + chunk.toString()).slice(-8000);
-  };
-  proc.stdout?.on('data', keep);
-  proc.stderr?.on('data', keep);
-  let exitedFlag = false;
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    proc.once('exit', (code, signal) => {
-      exitedFlag = true;
-      resolve({ code, signal });
-    });
-  });
-  const server: ServerProcess = {
-    name,
-    url: `http://127.0.0.1:${port}`,
-    proc,
-    output: () => tail,
-    exited,
-    alive: () => !exitedFlag,
-  };
-  started.push(server);
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (!server.alive()) throw new Error(`server ${name} exited before it was healthy:\n${tail}`);
-    try {
-      const res = await fetch(`${server.url}/healthz`);
-      if (res.status === 200) {
-        await res.arrayBuffer();
-        return server;
-      }
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`server ${name} did not answer /healthz within 30 s:\n${tail}`);
-    await sleep(100);
-  }
-}
-
-async function killAll(): Promise<void> {
-  for (const s of started.splice(0)) {
-    if (s.alive()) {
-      s.proc.kill('SIGKILL');
-      await s.exited;
-    }
-  }
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -103,15 +21,6 @@ async function inParallel<T>(items: readonly T[], concurrency: number, worker: (
       }
     }),
   );
-}
-
-async function addSignedInReviewer(base: string, email: string, workflows: string[]): Promise<string> {
-  const password = 'correct horse battery staple';
-  const made = await client(base).post('/v1/reviewers', { email, password, workflows });
-  assert.equal(made.status, 201, JSON.stringify(made.body));
-  const session = await client(base, null).post<{ token: string }>('/v1/sessions', { email, password });
-  assert.equal(session.status, 201, JSON.stringify(session.body));
-  return session.body.token;
 }
 
 interface Tally {
@@ -132,7 +41,7 @@ function record(t: Tally, what: string, res: Res): void {
 }
 
 after(async () => {
-  await killAll();
+  await stopAll();
 });
 
 /**
@@ -140,14 +49,14 @@ after(async () => {
  * describe block. Started together on purpose: start-up itself (migrations, first admin) must
  * tolerate a twin.
  */
-function twoServeProcesses(): { a: ServerProcess; b: ServerProcess; fresh: TestDb } {
-  const servers = {} as { a: ServerProcess; b: ServerProcess; fresh: TestDb };
+function twoServeProcesses(): { a: ServeProcess; b: ServeProcess; fresh: TestDb } {
+  const servers = {} as { a: ServeProcess; b: ServeProcess; fresh: TestDb };
   before(async () => {
     servers.fresh = await freshDb('postgres', 4);
     [servers.a, servers.b] = await Promise.all([startServe('A', servers.fresh.url!), startServe('B', servers.fresh.url!)]);
   });
   after(async () => {
-    await killAll();
+    await stopAll();
     await servers.fresh?.drop();
   });
   return servers;
@@ -187,7 +96,7 @@ describe('two serve processes on one Postgres database', () => {
     assert.equal(itemIds.size, total);
 
     const tokens = await Promise.all(
-      Array.from({ length: reviewerCount }, (_, i) => addSignedInReviewer(processes[i % 2]!.url, `load-${i}@test`, [wf])),
+      Array.from({ length: reviewerCount }, (_, i) => signedInReviewer(processes[i % 2]!.url, `load-${i}@test`, [wf])),
     );
 
     const answeredTasks: string[] = [];
@@ -307,7 +216,7 @@ describe('a serve process killed with SIGKILL', () => {
     const { a, b, fresh } = servers;
     const wf = 'crash';
     assert.equal((await client(a.url).post('/v1/workflows', labelWorkflow(wf))).status, 201);
-    const token = await addSignedInReviewer(a.url, 'crash@test', [wf]);
+    const token = await signedInReviewer(a.url, 'crash@test', [wf]);
     const acknowledged = new Set<string>();
     for (let i = 0; i < 8; i++) {
       const res = await client(a.url).post<{ id: string }>(`/v1/workflows/${wf}/items`, { text: `before ${i}` });
@@ -342,8 +251,7 @@ describe('a serve process killed with SIGKILL', () => {
     });
     await eventuallyTrue(() => acknowledged.size >= 30, 15_000, 'A to acknowledge submits');
     killed = true;
-    a.proc.kill('SIGKILL');
-    const exit = await a.exited;
+    const exit = await a.stop('SIGKILL');
     await Promise.all(submitters);
     assert.equal(exit.signal, 'SIGKILL');
     const [leased] = await fresh.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM tasks WHERE id = ANY($1::uuid[]) AND status = 'leased'`, [held.map((h) => h.id)]);

@@ -5,7 +5,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
-import { adminKey, client, eventually, freePort, freshDb, labelWorkflow, startApp, type Res } from './harness.ts';
+import { adminKey, client, eventually, freePort, freshDb, labelWorkflow, readEventStream, signedInReviewer, startApp, type Res } from './harness.ts';
 import { createCluster, type Cluster } from './pgCluster.ts';
 import { startServe, stopAll, type ServeProcess } from './serveProcess.ts';
 import { openDb, type Db } from '../src/store/db.ts';
@@ -13,39 +13,6 @@ import { migrate } from '../src/store/migrate.ts';
 import { startWebhookDispatcher } from '../src/engine/webhooks.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function signedInReviewer(base: string, email: string, workflows: string[]): Promise<string> {
-  const password = 'correct horse battery staple';
-  const made = await client(base).post('/v1/reviewers', { email, password, workflows });
-  assert.equal(made.status, 201, JSON.stringify(made.body));
-  const session = await client(base, null).post<{ token: string }>('/v1/sessions', { email, password });
-  assert.equal(session.status, 201, JSON.stringify(session.body));
-  return session.body.token;
-}
-
-/** Reads a Server-Sent Events stream (admin key) into `events` until aborted. */
-async function openStream(url: string, events: { event: string; data: string }[], signal: AbortSignal): Promise<void> {
-  const res = await fetch(url, { headers: { authorization: `Bearer ${adminKey}` }, signal });
-  assert.equal(res.status, 200);
-  void (async () => {
-    let buffer = '';
-    try {
-      for await (const chunk of res.body!.pipeThrough(new TextDecoderStream())) {
-        buffer += chunk;
-        let end;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const event = /^event: (.*)$/m.exec(block)?.[1];
-          const data = /^data: (.*)$/m.exec(block)?.[1];
-          if (event && data) events.push({ event, data });
-        }
-      }
-    } catch {
-      // aborted
-    }
-  })();
-}
 
 /** A 503 as the API must give it when the database is in trouble: problem+json, Retry-After, no internals. */
 function assertUnavailable(res: Res, detail: RegExp = /database/): void {
@@ -245,7 +212,7 @@ describe('faults, on a Postgres cluster of the test\'s own', () => {
     // A live stream held open on A through all of it.
     const live: { event: string; data: string }[] = [];
     const stream = new AbortController();
-    await openStream(`${a.url}/v1/events/stream`, live, stream.signal);
+    await readEventStream(`${a.url}/v1/events/stream`, adminKey, stream.signal, (event, data) => live.push({ event, data }));
     const tokens = await Promise.all([0, 1].map((r) => signedInReviewer(b.url, `restarted-${r}@test`, [wf])));
     const load = startLoad(wf, () => [a, b], tokens, 'r');
     await eventually(async () => (load.accepted.size >= 20 ? true : undefined), 20_000, 'load before the restart');

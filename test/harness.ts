@@ -1,7 +1,9 @@
 // Shared test fixtures: a fresh database on each driver (embedded PGlite, and a throw-away
 // database on the Postgres server at DATABASE_URL), a real HTTP server on a free port, and a
 // small typed HTTP client.
+import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { after, before } from 'node:test';
 import { createServer } from 'node:net';
 import pg from 'pg';
 import type { FastifyInstance } from 'fastify';
@@ -98,6 +100,24 @@ export interface Res<T = any> {
   headers: Headers;
 }
 
+/**
+ * For the enclosing describe block: a fresh database on `driver`, the app on it and an admin
+ * client, made before its tests and closed and dropped after them.
+ */
+export function appOnFreshDb(driver: DriverName): { t: TestDb; app: TestApp; admin: ReturnType<typeof client> } {
+  const ctx = {} as { t: TestDb; app: TestApp; admin: ReturnType<typeof client> };
+  before(async () => {
+    ctx.t = await freshDb(driver);
+    ctx.app = await startApp(ctx.t.db);
+    ctx.admin = client(ctx.app.url, adminKey);
+  });
+  after(async () => {
+    await ctx.app.close();
+    await ctx.t.drop();
+  });
+  return ctx;
+}
+
 /** A JSON HTTP client bound to a base URL and a bearer token. */
 export function client(base: string, token: string | null = adminKey) {
   const call = async <T = any>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Res<T>> => {
@@ -135,6 +155,46 @@ export async function person(db: Db, role: 'reviewer' | 'lead' | 'admin', workfl
   const { reviewer } = await addReviewer(db, { email, role, workflows, skills, password });
   const s = await signIn(db, email, password);
   return { token: s.token, id: reviewer.id, email };
+}
+
+/**
+ * A reviewer added over HTTP (admin key) on the server at `base` and signed in there; returns the
+ * session token. For servers in child processes, where the account must go through the API.
+ */
+export async function signedInReviewer(base: string, email: string, workflows: string[]): Promise<string> {
+  const password = 'correct horse battery staple';
+  const made = await client(base).post('/v1/reviewers', { email, password, workflows });
+  assert.equal(made.status, 201, JSON.stringify(made.body));
+  const session = await client(base, null).post<{ token: string }>('/v1/sessions', { email, password });
+  assert.equal(session.status, 201, JSON.stringify(session.body));
+  return session.body.token;
+}
+
+/**
+ * Opens a Server-Sent Events stream with `token` and hands each event with data to `onEvent`
+ * until `signal` aborts; resolves once the stream answered 200.
+ */
+export async function readEventStream(url: string, token: string, signal: AbortSignal, onEvent: (event: string, data: string) => void): Promise<void> {
+  const res = await fetch(url, { headers: { authorization: `Bearer ${token}` }, signal });
+  assert.equal(res.status, 200);
+  void (async () => {
+    let buffer = '';
+    try {
+      for await (const chunk of res.body!.pipeThrough(new TextDecoderStream())) {
+        buffer += chunk;
+        let end;
+        while ((end = buffer.indexOf('\n\n')) >= 0) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const event = /^event: (.*)$/m.exec(block)?.[1];
+          const data = /^data: (.*)$/m.exec(block)?.[1];
+          if (event && data) onEvent(event, data);
+        }
+      }
+    } catch {
+      // aborted
+    }
+  })();
 }
 
 /** Polls `check` until it returns a value other than undefined, or fails after `ms`. */

@@ -1,9 +1,9 @@
 // Gold, training, qualification and demotion end to end over HTTP, on both drivers.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startEstimator } from '../src/engine/reviewerEstimates.ts';
 import { expireLeases } from '../src/store/tasks.ts';
-import { adminKey, client, drivers, eventually, freshDb, labelWorkflow, person, startApp, type TestApp, type TestDb } from './harness.ts';
+import { appOnFreshDb, client, drivers, eventually, labelWorkflow, person } from './harness.ts';
 
 const goldItems = [
   { text: 'I was charged twice for my invoice', label: 'billing', note: 'Money taken or owed: billing.' },
@@ -14,27 +14,15 @@ const goldItems = [
 
 for (const driver of drivers) {
   describe(`quality on ${driver}`, () => {
-    let t: TestDb;
-    let app: TestApp;
-    let admin: ReturnType<typeof client>;
+    const ctx = appOnFreshDb(driver);
 
-    before(async () => {
-      t = await freshDb(driver);
-      app = await startApp(t.db);
-      admin = client(app.url, adminKey);
-    });
-    after(async () => {
-      await app.close();
-      await t.drop();
-    });
-
-    const count = async (sql: string, params: unknown[] = []) => ((await t.db.query<{ n: number }>(sql, params))[0]?.n ?? -1);
+    const count = async (sql: string, params: unknown[] = []) => ((await ctx.t.db.query<{ n: number }>(sql, params))[0]?.n ?? -1);
     const eventsOf = async (type: string, workflow: string) =>
-      t.db.query<{ payload: Record<string, unknown> }>(`SELECT payload FROM events WHERE type = $1::text AND workflow = $2::text ORDER BY id`, [type, workflow]);
+      ctx.t.db.query<{ payload: Record<string, unknown> }>(`SELECT payload FROM events WHERE type = $1::text AND workflow = $2::text ORDER BY id`, [type, workflow]);
 
     /** Claims, checks the task looks like review work, and answers with `pick(goldLabel)`. */
     async function work(token: string, workflow: string, pick: (right: string | undefined) => string) {
-      const c = client(app.url, token);
+      const c = client(ctx.app.url, token);
       const claimed = await c.post('/v1/tasks/claim', { workflow });
       assert.equal(claimed.status, 200, JSON.stringify(claimed.body));
       assert.equal(claimed.body.task.kind, 'review');
@@ -45,50 +33,50 @@ for (const driver of drivers) {
     }
 
     test('bad quality settings and bad gold answers are clear 4xx errors', async () => {
-      const badMark = await admin.post('/v1/workflows', labelWorkflow('q-bad', { quality: { qualification: { items: 3, passMark: 1.5 } } }));
+      const badMark = await ctx.admin.post('/v1/workflows', labelWorkflow('q-bad', { quality: { qualification: { items: 3, passMark: 1.5 } } }));
       assert.equal(badMark.status, 400);
       assert.equal(badMark.body.errors[0].path, 'quality.qualification.passMark');
-      const floorAlone = await admin.post('/v1/workflows', labelWorkflow('q-bad', { quality: { accuracyFloor: 0.8 } }));
+      const floorAlone = await ctx.admin.post('/v1/workflows', labelWorkflow('q-bad', { quality: { accuracyFloor: 0.8 } }));
       assert.equal(floorAlone.status, 400);
       assert.equal(floorAlone.body.errors[0].path, 'quality.accuracyFloor');
-      const text = await admin.post('/v1/workflows', { name: 'q-bad', answerType: 'text', quality: { goldRate: 0.1 } });
+      const text = await ctx.admin.post('/v1/workflows', { name: 'q-bad', answerType: 'text', quality: { goldRate: 0.1 } });
       assert.equal(text.status, 400);
       assert.equal(text.body.errors[0].path, 'quality');
 
-      assert.equal((await admin.post('/v1/workflows', labelWorkflow('q-gold'))).status, 201);
-      const outside = await admin.post('/v1/workflows/q-gold/gold/import', { items: [goldItems[0], { text: 'x', label: 'refunds' }] });
+      assert.equal((await ctx.admin.post('/v1/workflows', labelWorkflow('q-gold'))).status, 201);
+      const outside = await ctx.admin.post('/v1/workflows/q-gold/gold/import', { items: [goldItems[0], { text: 'x', label: 'refunds' }] });
       assert.equal(outside.status, 400);
       assert.equal(outside.body.errors[0].path, 'items.1.label');
       assert.match(outside.body.errors[0].message, /billing, bug, fraud, other/);
       assert.equal(await count(`SELECT count(*)::int AS n FROM gold_items WHERE workflow = 'q-gold'`), 0, 'all or nothing');
-      const item = await admin.post('/v1/workflows/q-gold/items', { text: 'a live message' });
-      const unknownLabel = await admin.post('/v1/workflows/q-gold/gold', { itemId: item.body.id, label: 'refunds' });
+      const item = await ctx.admin.post('/v1/workflows/q-gold/items', { text: 'a live message' });
+      const unknownLabel = await ctx.admin.post('/v1/workflows/q-gold/gold', { itemId: item.body.id, label: 'refunds' });
       assert.equal(unknownLabel.status, 400);
       assert.equal(unknownLabel.body.errors[0].path, 'label');
-      const marked = await admin.post('/v1/workflows/q-gold/gold', { itemId: item.body.id, label: 'other', note: 'greetings' });
+      const marked = await ctx.admin.post('/v1/workflows/q-gold/gold', { itemId: item.body.id, label: 'other', note: 'greetings' });
       assert.equal(marked.status, 201);
       assert.equal(marked.body.source, 'marked');
-      const reviewer = await person(t.db, 'reviewer', ['q-gold']);
-      assert.equal((await client(app.url, reviewer.token).post('/v1/workflows/q-gold/gold', { itemId: item.body.id, label: 'bug' })).status, 403);
-      assert.equal((await client(app.url, reviewer.token).get('/v1/workflows/q-gold/gold')).status, 403);
-      assert.equal((await admin.get('/v1/workflows/q-gold/gold')).body.items.length, 1);
-      assert.equal((await admin.del(`/v1/workflows/q-gold/gold/${item.body.id}`)).status, 204);
-      assert.equal((await admin.get('/v1/workflows/q-gold/gold')).body.items.length, 0);
-      assert.equal((await admin.del(`/v1/workflows/q-gold/gold/${item.body.id}`)).status, 404);
+      const reviewer = await person(ctx.t.db, 'reviewer', ['q-gold']);
+      assert.equal((await client(ctx.app.url, reviewer.token).post('/v1/workflows/q-gold/gold', { itemId: item.body.id, label: 'bug' })).status, 403);
+      assert.equal((await client(ctx.app.url, reviewer.token).get('/v1/workflows/q-gold/gold')).status, 403);
+      assert.equal((await ctx.admin.get('/v1/workflows/q-gold/gold')).body.items.length, 1);
+      assert.equal((await ctx.admin.del(`/v1/workflows/q-gold/gold/${item.body.id}`)).status, 204);
+      assert.equal((await ctx.admin.get('/v1/workflows/q-gold/gold')).body.items.length, 0);
+      assert.equal((await ctx.admin.del(`/v1/workflows/q-gold/gold/${item.body.id}`)).status, 404);
     });
 
     test('training with feedback, then a qualification test, then live work; gold makes no decision or example', async () => {
-      await admin.post('/v1/workflows', labelWorkflow('q-train', { quality: { trainingItems: 2, qualification: { items: 2, passMark: 0.5 } } }));
-      const lead = await person(t.db, 'lead', ['q-train']);
-      const rev = await person(t.db, 'reviewer', ['q-train']);
-      const live = await admin.post('/v1/workflows/q-train/items', { text: 'my invoice is wrong', metadata: { segment: 'smb' } });
+      await ctx.admin.post('/v1/workflows', labelWorkflow('q-train', { quality: { trainingItems: 2, qualification: { items: 2, passMark: 0.5 } } }));
+      const lead = await person(ctx.t.db, 'lead', ['q-train']);
+      const rev = await person(ctx.t.db, 'reviewer', ['q-train']);
+      const live = await ctx.admin.post('/v1/workflows/q-train/items', { text: 'my invoice is wrong', metadata: { segment: 'smb' } });
 
-      const noGold = await client(app.url, rev.token).post('/v1/tasks/claim', { workflow: 'q-train' });
+      const noGold = await client(ctx.app.url, rev.token).post('/v1/tasks/claim', { workflow: 'q-train' });
       assert.equal(noGold.status, 409);
       assert.match(noGold.body.detail, /in training on "q-train", but it has no gold items yet/);
-      assert.equal((await client(app.url, rev.token).post('/v1/tasks/claim', {})).status, 204, 'an unnamed claim skips the workflow');
+      assert.equal((await client(ctx.app.url, rev.token).post('/v1/tasks/claim', {})).status, 204, 'an unnamed claim skips the workflow');
 
-      const imported = await client(app.url, lead.token).post('/v1/workflows/q-train/gold/import', { items: goldItems });
+      const imported = await client(ctx.app.url, lead.token).post('/v1/workflows/q-train/gold/import', { items: goldItems });
       assert.equal(imported.status, 201);
       assert.equal(imported.body.imported, 4);
 
@@ -115,7 +103,7 @@ for (const driver of drivers) {
       assert.equal(q2.answered.feedback.next, 'qualified');
 
       // Live work now, and no gold.
-      const c = client(app.url, rev.token);
+      const c = client(ctx.app.url, rev.token);
       const claimed = await c.post('/v1/tasks/claim', { workflow: 'q-train' });
       assert.equal(claimed.body.item.id, live.body.id);
       const answered = await c.post(`/v1/tasks/${claimed.body.task.id}/answer`, { assignment: 1, label: 'billing' });
@@ -128,23 +116,23 @@ for (const driver of drivers) {
       assert.deepEqual((await eventsOf('reviewer.trained', 'q-train')).map((e) => e.payload.email), [rev.email]);
       assert.deepEqual((await eventsOf('reviewer.qualified', 'q-train')).map((e) => e.payload.score), [0.5]);
       // Imported gold is not live work: the counts leave it out.
-      assert.equal((await admin.get(`/v1/workflows/q-train/stats?from=2000-01-01T00:00:00Z`)).body.items, 1);
+      assert.equal((await ctx.admin.get(`/v1/workflows/q-train/stats?from=2000-01-01T00:00:00Z`)).body.items, 1);
       // A reviewer reading a gold item's history sees review work; a lead sees gold.
       const asReviewer = await c.get(`/v1/items/${first.claimed.item.id}`);
       assert.deepEqual(asReviewer.body.tasks.map((x: { kind: string }) => x.kind), ['review']);
       assert.ok(!asReviewer.body.events.some((e: { type: string }) => e.type === 'gold.scored'));
-      const asLead = await client(app.url, lead.token).get(`/v1/items/${first.claimed.item.id}`);
+      const asLead = await client(ctx.app.url, lead.token).get(`/v1/items/${first.claimed.item.id}`);
       assert.deepEqual(asLead.body.tasks.map((x: { kind: string }) => x.kind), ['gold']);
       // Leads are neither trained nor measured: they claim live work at once.
-      await admin.post('/v1/workflows/q-train/items', { text: 'another live message' });
-      const leadClaim = await client(app.url, lead.token).post('/v1/tasks/claim', { workflow: 'q-train' });
+      await ctx.admin.post('/v1/workflows/q-train/items', { text: 'another live message' });
+      const leadClaim = await client(ctx.app.url, lead.token).post('/v1/tasks/claim', { workflow: 'q-train' });
       assert.equal(leadClaim.body.item.text, 'another live message');
     });
 
     test('failing the qualification test sends a reviewer back to training', async () => {
-      await admin.post('/v1/workflows', labelWorkflow('q-fail', { quality: { trainingItems: 1, qualification: { items: 1, passMark: 1 } } }));
-      await admin.post('/v1/workflows/q-fail/gold/import', { items: goldItems });
-      const rev = await person(t.db, 'reviewer', ['q-fail']);
+      await ctx.admin.post('/v1/workflows', labelWorkflow('q-fail', { quality: { trainingItems: 1, qualification: { items: 1, passMark: 1 } } }));
+      await ctx.admin.post('/v1/workflows/q-fail/gold/import', { items: goldItems });
+      const rev = await person(ctx.t.db, 'reviewer', ['q-fail']);
       await work(rev.token, 'q-fail', (right) => right!);
       const failed = await work(rev.token, 'q-fail', (right) => (right === 'bug' ? 'fraud' : 'bug'));
       assert.deepEqual(failed.answered.feedback.result, { passed: false, score: 0, passMark: 1 });
@@ -157,17 +145,17 @@ for (const driver of drivers) {
     });
 
     test('gold is mixed into live work unannounced; falling below the floor sends a reviewer back to training, and the leads are told', async () => {
-      await admin.post('/v1/workflows', labelWorkflow('q-floor', {
+      await ctx.admin.post('/v1/workflows', labelWorkflow('q-floor', {
         quality: { goldRate: 1, trainingItems: 1, accuracyFloor: 0.6, minGoldAnswers: 2, accuracyWindow: 5 },
       }));
-      await admin.post('/v1/workflows/q-floor/gold/import', { items: goldItems });
-      const rev = await person(t.db, 'reviewer', ['q-floor']);
+      await ctx.admin.post('/v1/workflows/q-floor/gold/import', { items: goldItems });
+      const rev = await person(ctx.t.db, 'reviewer', ['q-floor']);
       const trained = await work(rev.token, 'q-floor', (right) => right!);
       assert.equal(trained.answered.feedback.next, 'qualified');
       // Gold never shows up in an empty queue.
-      assert.equal((await client(app.url, rev.token).post('/v1/tasks/claim', { workflow: 'q-floor' })).status, 204);
+      assert.equal((await client(ctx.app.url, rev.token).post('/v1/tasks/claim', { workflow: 'q-floor' })).status, 204);
 
-      for (const text of ['live one', 'live two', 'live three']) await admin.post('/v1/workflows/q-floor/items', { text });
+      for (const text of ['live one', 'live two', 'live three']) await ctx.admin.post('/v1/workflows/q-floor/items', { text });
       const g1 = await work(rev.token, 'q-floor', (right) => (right === 'bug' ? 'fraud' : 'bug'));
       assert.ok(g1.right, 'a gold item was served');
       assert.equal(g1.claimed.task.reason, 'needs a person');
@@ -189,17 +177,17 @@ for (const driver of drivers) {
     });
 
     test('consensus weighted by gold accuracy: one accurate reviewer outweighs two who failed every gold item', async () => {
-      await admin.post('/v1/workflows', labelWorkflow('q-weigh', { consensus: { answers: 3, weighting: 'gold' }, quality: { trainingItems: 4 } }));
-      await admin.post('/v1/workflows/q-weigh/gold/import', { items: goldItems });
-      const good = await person(t.db, 'reviewer', ['q-weigh']);
-      const poor = [await person(t.db, 'reviewer', ['q-weigh']), await person(t.db, 'reviewer', ['q-weigh'])];
+      await ctx.admin.post('/v1/workflows', labelWorkflow('q-weigh', { consensus: { answers: 3, weighting: 'gold' }, quality: { trainingItems: 4 } }));
+      await ctx.admin.post('/v1/workflows/q-weigh/gold/import', { items: goldItems });
+      const good = await person(ctx.t.db, 'reviewer', ['q-weigh']);
+      const poor = [await person(ctx.t.db, 'reviewer', ['q-weigh']), await person(ctx.t.db, 'reviewer', ['q-weigh'])];
       for (let i = 0; i < 4; i++) {
         await work(good.token, 'q-weigh', (right) => right!);
         for (const p of poor) await work(p.token, 'q-weigh', (right) => (right === 'bug' ? 'fraud' : 'bug'));
       }
-      const item = await admin.post('/v1/workflows/q-weigh/items', { text: 'my card was used in another country' });
+      const item = await ctx.admin.post('/v1/workflows/q-weigh/items', { text: 'my card was used in another country' });
       const vote = async (token: string, label: string) => {
-        const c = client(app.url, token);
+        const c = client(ctx.app.url, token);
         const claimed = await c.post('/v1/tasks/claim', { workflow: 'q-weigh' });
         assert.equal(claimed.body.item.id, item.body.id);
         return (await c.post(`/v1/tasks/${claimed.body.task.id}/answer`, { assignment: claimed.body.task.assignment, label })).body;
@@ -212,15 +200,15 @@ for (const driver of drivers) {
     });
 
     test('consensus weighted by Dawid–Skene estimates: after a fit, a reviewer who always answers the same label is outvoted', async () => {
-      await admin.post('/v1/workflows', labelWorkflow('q-est', { consensus: { answers: 3, weighting: 'estimated' } }));
-      const sharp = await person(t.db, 'reviewer', ['q-est']);
-      const fair = await person(t.db, 'reviewer', ['q-est']);
-      const lazy = await person(t.db, 'reviewer', ['q-est']);
-      const steady = await person(t.db, 'reviewer', ['q-est']);
+      await ctx.admin.post('/v1/workflows', labelWorkflow('q-est', { consensus: { answers: 3, weighting: 'estimated' } }));
+      const sharp = await person(ctx.t.db, 'reviewer', ['q-est']);
+      const fair = await person(ctx.t.db, 'reviewer', ['q-est']);
+      const lazy = await person(ctx.t.db, 'reviewer', ['q-est']);
+      const steady = await person(ctx.t.db, 'reviewer', ['q-est']);
       const labels = ['billing', 'bug', 'fraud', 'other'];
       const truth = new Map<string, string>();
       const submit = async (text: string, label: string) => {
-        const created = await admin.post('/v1/workflows/q-est/items', { text });
+        const created = await ctx.admin.post('/v1/workflows/q-est/items', { text });
         assert.equal(created.status, 201, JSON.stringify(created.body));
         truth.set(text, label);
         return created.body.id as string;
@@ -233,7 +221,7 @@ for (const driver of drivers) {
         [lazy.id]: () => 'billing',
       };
       const voteAll = async (who: { token: string; id: string }) => {
-        const c = client(app.url, who.token);
+        const c = client(ctx.app.url, who.token);
         let last: any = null;
         for (;;) {
           const claimed = await c.post('/v1/tasks/claim', { workflow: 'q-est' });
@@ -252,7 +240,7 @@ for (const driver of drivers) {
       // reviewer on some items lets the answers alone show it is fair.
       for (let i = 24; i < 36; i++) await submit(`overlapping item #${i}`, labels[i % 4]!);
       for (const who of [steady, fair, sharp]) await voteAll(who);
-      const decided = async (id: string) => (await t.db.query<{ outcome: { label: string }; reason: string }>(`SELECT outcome, reason FROM decisions WHERE item_id = $1::uuid ORDER BY version DESC LIMIT 1`, [id]))[0];
+      const decided = async (id: string) => (await ctx.t.db.query<{ outcome: { label: string }; reason: string }>(`SELECT outcome, reason FROM decisions WHERE item_id = $1::uuid ORDER BY version DESC LIMIT 1`, [id]))[0];
 
       // Before any fit the votes count equally: lazy and fair's slip outvote sharp.
       const before = await submit('probe before the fit #5', 'fraud');
@@ -260,16 +248,16 @@ for (const driver of drivers) {
       assert.equal((await decided(before))?.outcome.label, 'billing');
       assert.match((await decided(before))!.reason, /^2 of 3 reviewers agreed \(majority\)$/);
 
-      const nobody = await client(app.url, sharp.token).post('/v1/workflows/q-est/quality/reviewers/estimate');
+      const nobody = await client(ctx.app.url, sharp.token).post('/v1/workflows/q-est/quality/reviewers/estimate');
       assert.equal(nobody.status, 403);
-      const fit = await admin.post('/v1/workflows/q-est/quality/reviewers/estimate');
+      const fit = await ctx.admin.post('/v1/workflows/q-est/quality/reviewers/estimate');
       assert.equal(fit.status, 200, JSON.stringify(fit.body));
       assert.equal(fit.body.fitted, true);
       assert.equal(fit.body.items, 37);
       assert.equal(fit.body.reviewers, 4);
-      const stats = await admin.get('/v1/workflows/q-est/quality/reviewers');
+      const stats = await ctx.admin.get('/v1/workflows/q-est/quality/reviewers');
       assert.equal(stats.body.storedEstimates.items, 37);
-      const stored = await t.db.query<{ reviewer_id: string; accuracy: number }>(`SELECT reviewer_id::text AS reviewer_id, accuracy FROM reviewer_estimates WHERE workflow = 'q-est' ORDER BY accuracy`);
+      const stored = await ctx.t.db.query<{ reviewer_id: string; accuracy: number }>(`SELECT reviewer_id::text AS reviewer_id, accuracy FROM reviewer_estimates WHERE workflow = 'q-est' ORDER BY accuracy`);
       assert.deepEqual(stored.slice(0, 2).map((r) => r.reviewer_id), [lazy.id, fair.id]);
       assert.ok(stored[0]!.accuracy < 0.4 && stored[1]!.accuracy > 0.75 && stored[1]!.accuracy < 0.9, JSON.stringify(stored));
 
@@ -282,7 +270,7 @@ for (const driver of drivers) {
       assert.equal((await decided(after))?.outcome.label, 'fraud');
 
       // A reviewer the fit has not seen counts as the average reviewer, not as nothing.
-      const fresh = await person(t.db, 'reviewer', ['q-est']);
+      const fresh = await person(ctx.t.db, 'reviewer', ['q-est']);
       answers[fresh.id] = (right) => right;
       const third = await submit('probe with a newcomer #5', 'fraud');
       for (const who of [lazy, fair]) await voteAll(who);
@@ -290,11 +278,11 @@ for (const driver of drivers) {
       assert.equal((await decided(third))?.outcome.label, 'fraud');
 
       // The background job refits the workflows weighted by estimates, and only those.
-      const firstFit = (await t.db.query<{ fitted_at: Date }>(`SELECT fitted_at FROM reviewer_estimate_fits WHERE workflow = 'q-est'`))[0]!.fitted_at;
-      const estimator = startEstimator(app.engine, 100, () => {});
+      const firstFit = (await ctx.t.db.query<{ fitted_at: Date }>(`SELECT fitted_at FROM reviewer_estimate_fits WHERE workflow = 'q-est'`))[0]!.fitted_at;
+      const estimator = startEstimator(ctx.app.engine, 100, () => {});
       try {
         await eventually(async () => {
-          const row = (await t.db.query<{ fitted_at: Date; items: number }>(`SELECT fitted_at, items FROM reviewer_estimate_fits WHERE workflow = 'q-est'`))[0];
+          const row = (await ctx.t.db.query<{ fitted_at: Date; items: number }>(`SELECT fitted_at, items FROM reviewer_estimate_fits WHERE workflow = 'q-est'`))[0];
           return row && row.fitted_at > firstFit && row.items === 39 ? true : undefined;
         }, 10_000, 'a background refit');
       } finally {
@@ -304,23 +292,23 @@ for (const driver of drivers) {
     });
 
     test('a released or expired gold task ends instead of going back to the queue', async () => {
-      await admin.post('/v1/workflows', labelWorkflow('q-release', { quality: { trainingItems: 2 } }));
-      await admin.post('/v1/workflows/q-release/gold/import', { items: goldItems });
-      const rev = await person(t.db, 'reviewer', ['q-release']);
-      const other = await person(t.db, 'lead', ['q-release']);
-      const c = client(app.url, rev.token);
+      await ctx.admin.post('/v1/workflows', labelWorkflow('q-release', { quality: { trainingItems: 2 } }));
+      await ctx.admin.post('/v1/workflows/q-release/gold/import', { items: goldItems });
+      const rev = await person(ctx.t.db, 'reviewer', ['q-release']);
+      const other = await person(ctx.t.db, 'lead', ['q-release']);
+      const c = client(ctx.app.url, rev.token);
       const claimed = await c.post('/v1/tasks/claim', { workflow: 'q-release' });
       const released = await c.post(`/v1/tasks/${claimed.body.task.id}/release`, { assignment: 1 });
       assert.equal(released.status, 200);
       assert.equal(released.body.kind, 'review');
       assert.equal(await count(`SELECT count(*)::int AS n FROM tasks WHERE id = $1::uuid AND status = 'cancelled'`, [claimed.body.task.id]), 1);
-      assert.equal((await client(app.url, other.token).post('/v1/tasks/claim', { workflow: 'q-release' })).status, 204);
+      assert.equal((await client(ctx.app.url, other.token).post('/v1/tasks/claim', { workflow: 'q-release' })).status, 204);
 
       const again = await c.post('/v1/tasks/claim', { workflow: 'q-release' });
-      await t.db.query(`UPDATE tasks SET lease_expires_at = now() - interval '1 second' WHERE id = $1::uuid`, [again.body.task.id]);
-      assert.equal(await expireLeases(t.db), 1);
+      await ctx.t.db.query(`UPDATE tasks SET lease_expires_at = now() - interval '1 second' WHERE id = $1::uuid`, [again.body.task.id]);
+      assert.equal(await expireLeases(ctx.t.db), 1);
       assert.equal(await count(`SELECT count(*)::int AS n FROM tasks WHERE id = $1::uuid AND status = 'cancelled'`, [again.body.task.id]), 1);
-      assert.equal((await client(app.url, other.token).post('/v1/tasks/claim', { workflow: 'q-release' })).status, 204);
+      assert.equal((await client(ctx.app.url, other.token).post('/v1/tasks/claim', { workflow: 'q-release' })).status, 204);
     });
   });
 }

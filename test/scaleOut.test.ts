@@ -6,7 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
-import { adminKey, client, eventually, freshDb, labelWorkflow, topicWords, type TestDb } from './harness.ts';
+import { adminKey, client, eventually, freshDb, labelWorkflow, readEventStream, signedInReviewer, topicWords, type TestDb } from './harness.ts';
 import { startServe, stopAll, type ServeProcess } from './serveProcess.ts';
 
 const labels = Object.keys(topicWords);
@@ -21,43 +21,6 @@ function message(label: string, i: number): string {
 interface SseEvent {
   event: string;
   data: any;
-}
-
-/** Reads a Server-Sent Events stream into `events` until aborted. */
-async function openStream(url: string, token: string, events: SseEvent[], signal: AbortSignal): Promise<void> {
-  const res = await fetch(url, { headers: { authorization: `Bearer ${token}` }, signal });
-  assert.equal(res.status, 200);
-  const reader = res.body!.getReader();
-  const decoder = new TextDecoder();
-  let buffer = '';
-  void (async () => {
-    try {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) return;
-        buffer += decoder.decode(value, { stream: true });
-        let end;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const event = /^event: (.*)$/m.exec(block)?.[1];
-          const data = /^data: (.*)$/m.exec(block)?.[1];
-          if (event && data) events.push({ event, data: JSON.parse(data) });
-        }
-      }
-    } catch {
-      // aborted
-    }
-  })();
-}
-
-async function signedInReviewer(base: string, email: string, workflows: string[]): Promise<string> {
-  const password = 'correct horse battery staple';
-  const made = await client(base).post('/v1/reviewers', { email, password, workflows });
-  assert.equal(made.status, 201, JSON.stringify(made.body));
-  const session = await client(base, null).post<{ token: string }>('/v1/sessions', { email, password });
-  assert.equal(session.status, 201, JSON.stringify(session.body));
-  return session.body.token;
 }
 
 describe('scale-out: two serve processes behind a load balancer, one Postgres', () => {
@@ -176,7 +139,7 @@ describe('scale-out: two serve processes behind a load balancer, one Postgres', 
     assert.equal(made.status, 201, JSON.stringify(made.body));
     const events: SseEvent[] = [];
     const abort = new AbortController();
-    await openStream(`${a.url}/v1/events/stream`, adminKey, events, abort.signal);
+    await readEventStream(`${a.url}/v1/events/stream`, adminKey, abort.signal, (event, data) => events.push({ event, data: JSON.parse(data) }));
     try {
       await eventually(async () => (events.some((e) => e.event === 'queues') ? true : undefined), 5_000, 'the first queues snapshot');
       const item = await client(b.url).post<{ id: string }>(`/v1/workflows/${wf}/items`, { text: 'my card was charged twice', metadata: { vip: true } });

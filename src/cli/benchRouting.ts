@@ -5,7 +5,6 @@
 // much of the work people did, what Tandem believed its accuracy was, and what an oracle that
 // routed exactly the model's mistakes would have cost.
 import { writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { expectedCalibrationError } from '../core/calibration.ts';
 import { macroF1 } from '../core/metrics.ts';
 import { majorityAccuracy, seededRandom } from '../core/estimate.ts';
@@ -24,11 +23,13 @@ import { openDb } from '../store/db.ts';
 import { migrate } from '../store/migrate.ts';
 import { listModelVersions } from '../store/modelVersions.ts';
 import { latestTuning, type TuningRow } from '../store/tunings.ts';
+import { numberFlag, parseFlags, UsageError } from './flags.ts';
 import { renderLineChart } from './svgChart.ts';
 import { Progress } from './progress.ts';
 import { readRows } from './tables.ts';
 
-export class RoutingUsageError extends Error {}
+// bench/main.ts's name for it.
+export { UsageError as RoutingUsageError };
 
 export interface RoutingBenchOptions {
   train: string;
@@ -69,57 +70,41 @@ options:
   --seed N                  seeds the stream order, the reviewers and the audits (default 1)
 `;
 
-function num(name: string, raw: string | undefined, fallback: number, ok: (n: number) => boolean, what: string): number {
-  if (raw === undefined) return fallback;
-  const n = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(n) || !ok(n)) throw new RoutingUsageError(`--${name} must be ${what}, not "${raw}"`);
-  return n;
-}
-
 export function parseRoutingArgs(argv: string[]): RoutingBenchOptions {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        train: { type: 'string' },
-        test: { type: 'string' },
-        'text-column': { type: 'string' },
-        'label-column': { type: 'string' },
-        'target-accuracy': { type: 'string' },
-        'reviewer-accuracy': { type: 'string' },
-        'handle-seconds': { type: 'string' },
-        'audit-rate': { type: 'string' },
-        'cold-start': { type: 'boolean' },
-        'retrain-every': { type: 'string' },
-        chart: { type: 'string' },
-        json: { type: 'boolean' },
-        seed: { type: 'string' },
-      },
-      strict: true,
-    }));
-  } catch (err) {
-    throw new RoutingUsageError(err instanceof Error ? err.message : String(err));
-  }
-  if (!values.train || !values.test) throw new RoutingUsageError('--train and --test are required');
+  const values = parseFlags(argv, {
+    train: { type: 'string' },
+    test: { type: 'string' },
+    'text-column': { type: 'string' },
+    'label-column': { type: 'string' },
+    'target-accuracy': { type: 'string' },
+    'reviewer-accuracy': { type: 'string' },
+    'handle-seconds': { type: 'string' },
+    'audit-rate': { type: 'string' },
+    'cold-start': { type: 'boolean' },
+    'retrain-every': { type: 'string' },
+    chart: { type: 'string' },
+    json: { type: 'boolean' },
+    seed: { type: 'string' },
+  });
+  if (!values.train || !values.test) throw new UsageError('--train and --test are required');
   const coldStart = values['cold-start'] ?? false;
   const chart = values.chart ?? (coldStart ? './routing-learning-curve.svg' : null);
-  if (chart !== null && !/\.svg$/i.test(chart)) throw new RoutingUsageError(`--chart writes SVG: name a .svg file, not "${chart}"`);
+  if (chart !== null && !/\.svg$/i.test(chart)) throw new UsageError(`--chart writes SVG: name a .svg file, not "${chart}"`);
   return {
     train: values.train,
     test: values.test,
     textColumn: values['text-column'] ?? 'text',
     labelColumn: values['label-column'] ?? 'label',
     // The workflow schema's own bounds, so the workflow below always accepts them.
-    targetAccuracy: num('target-accuracy', values['target-accuracy'], 0.97, (n) => n >= 0.5 && n <= 0.9999, 'a probability from 0.5 to 0.9999'),
-    reviewerAccuracy: num('reviewer-accuracy', values['reviewer-accuracy'], 0.98, (n) => n >= 0.5 && n <= 1, 'a probability from 0.5 to 1'),
-    handleSeconds: num('handle-seconds', values['handle-seconds'], 30, (n) => n > 0 && n <= 86_400, 'a number of seconds above 0'),
-    auditRate: num('audit-rate', values['audit-rate'], 0.02, (n) => n >= 0 && n <= 1, 'a share from 0 to 1'),
+    targetAccuracy: numberFlag('target-accuracy', values['target-accuracy'], (n) => n >= 0.5 && n <= 0.9999, 'a probability from 0.5 to 0.9999') ?? 0.97,
+    reviewerAccuracy: numberFlag('reviewer-accuracy', values['reviewer-accuracy'], (n) => n >= 0.5 && n <= 1, 'a probability from 0.5 to 1') ?? 0.98,
+    handleSeconds: numberFlag('handle-seconds', values['handle-seconds'], (n) => n > 0 && n <= 86_400, 'a number of seconds above 0') ?? 30,
+    auditRate: numberFlag('audit-rate', values['audit-rate'], (n) => n >= 0 && n <= 1, 'a share from 0 to 1') ?? 0.02,
     coldStart,
-    retrainEvery: num('retrain-every', values['retrain-every'], coldStart ? 200 : 1000, (n) => Number.isInteger(n) && n >= 1 && n <= 1_000_000, 'a whole number from 1 to 1000000'),
+    retrainEvery: numberFlag('retrain-every', values['retrain-every'], (n) => Number.isInteger(n) && n >= 1 && n <= 1_000_000, 'a whole number from 1 to 1000000') ?? (coldStart ? 200 : 1000),
     chart,
     json: values.json ?? false,
-    seed: num('seed', values.seed, 1, (n) => Number.isInteger(n) && n >= 0 && n <= 2 ** 32 - 1, 'a whole number from 0 to 4294967295'),
+    seed: numberFlag('seed', values.seed, (n) => Number.isInteger(n) && n >= 0 && n <= 2 ** 32 - 1, 'a whole number from 0 to 4294967295') ?? 1,
   };
 }
 
@@ -241,12 +226,12 @@ function readLabelled(file: string, options: RoutingBenchOptions): Labelled[] {
   try {
     rows = readRows(file);
   } catch (err) {
-    throw new RoutingUsageError(`cannot read ${file}: ${err instanceof Error ? err.message : String(err)}`);
+    throw new UsageError(`cannot read ${file}: ${err instanceof Error ? err.message : String(err)}`);
   }
-  if (rows.length === 0) throw new RoutingUsageError(`${file} has no rows`);
+  if (rows.length === 0) throw new UsageError(`${file} has no rows`);
   const first = rows[0]!;
   for (const c of [options.textColumn, options.labelColumn]) {
-    if (!(c in first)) throw new RoutingUsageError(`${file} has no column "${c}" (it has: ${Object.keys(first).join(', ')}); see --text-column and --label-column`);
+    if (!(c in first)) throw new UsageError(`${file} has no column "${c}" (it has: ${Object.keys(first).join(', ')}); see --text-column and --label-column`);
   }
   const out: Labelled[] = [];
   for (const r of rows) {
@@ -254,7 +239,7 @@ function readLabelled(file: string, options: RoutingBenchOptions): Labelled[] {
     const label = r[options.labelColumn]?.trim();
     if (text && label) out.push({ text, label });
   }
-  if (out.length === 0) throw new RoutingUsageError(`${file} has no row with both a text and a label`);
+  if (out.length === 0) throw new UsageError(`${file} has no row with both a text and a label`);
   return out;
 }
 
@@ -340,10 +325,10 @@ export async function runRoutingBench(options: RoutingBenchOptions): Promise<Rou
   const train = readLabelled(options.train, options);
   const test = readLabelled(options.test, options);
   const labels = [...new Set([...train, ...test].map((r) => r.label))];
-  if (labels.length < 2) throw new RoutingUsageError('the files name fewer than two labels: there is nothing to classify');
-  if (labels.length > 1000) throw new RoutingUsageError(`the files name ${labels.length} labels; a workflow takes at most 1000`);
+  if (labels.length < 2) throw new UsageError('the files name fewer than two labels: there is nothing to classify');
+  if (labels.length > 1000) throw new UsageError(`the files name ${labels.length} labels; a workflow takes at most 1000`);
   const long = labels.find((l) => l.length > 100);
-  if (long !== undefined) throw new RoutingUsageError(`label "${long.slice(0, 40)}…" is longer than 100 characters`);
+  if (long !== undefined) throw new UsageError(`label "${long.slice(0, 40)}…" is longer than 100 characters`);
 
   const orderRand = seededRandom(options.seed);
   const answerRand = seededRandom(options.seed + 1);

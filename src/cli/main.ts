@@ -12,13 +12,14 @@ import { createWorkflowCache } from '../engine/workflows.ts';
 import { configFromEnv } from './config.ts';
 import { readRows } from './tables.ts';
 import { serve } from './serve.ts';
-import { benchRoutingCommand, RoutingUsageError } from './benchRouting.ts';
+import { benchRoutingCommand } from './benchRouting.ts';
 import { reportQualityCommand } from './reportQuality.ts';
 import { exportCommand } from './exportCommand.ts';
 import { mcpCommand } from './mcp.ts';
 import { importItemsCommand, ImportUsageError } from './importItemsCommand.ts';
-import { planCommand, PlanUsageError } from './planCommand.ts';
-import { simulateCommand, SimulateUsageError } from './simulateCommand.ts';
+import { planCommand } from './planCommand.ts';
+import { simulateCommand } from './simulateCommand.ts';
+import { UsageError } from './flags.ts';
 
 const usage = `tandem — human-in-the-loop decisions
 
@@ -83,8 +84,6 @@ environment:
   TANDEM_RATE_LIMIT    requests per minute per key (6000); TANDEM_BODY_LIMIT bytes (262144)
   TANDEM_POOL_SIZE     Postgres connections per process (10)
 `;
-
-class UsageError extends Error {}
 
 const list = (s: string | undefined) => (s ? s.split(',').map((x) => x.trim()).filter(Boolean) : []);
 
@@ -204,29 +203,12 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'bench': {
       if (sub !== 'routing') throw new UsageError('usage: tandem bench routing --train FILE --test FILE [options]; run tandem bench routing --help');
-      try {
-        return await benchRoutingCommand(rest);
-      } catch (err) {
-        if (err instanceof RoutingUsageError) throw new UsageError(err.message);
-        throw err;
-      }
+      return benchRoutingCommand(rest);
     }
-    case 'plan': {
-      try {
-        return await planCommand(argv.slice(1), withDb);
-      } catch (err) {
-        if (err instanceof PlanUsageError) throw new UsageError(err.message);
-        throw err;
-      }
-    }
-    case 'simulate': {
-      try {
-        return await simulateCommand(argv.slice(1), withDb);
-      } catch (err) {
-        if (err instanceof SimulateUsageError) throw new UsageError(err.message);
-        throw err;
-      }
-    }
+    case 'plan':
+      return planCommand(argv.slice(1), withDb);
+    case 'simulate':
+      return simulateCommand(argv.slice(1), withDb);
     case 'report': {
       if (sub !== 'quality') throw new UsageError('usage: tandem report quality --workflow NAME [--from DATE] [--to DATE] [--format md|json|html] [--out FILE]');
       const { values } = parseArgs({

@@ -1,13 +1,11 @@
 // `tandem plan`: how many reviewers a load needs, from figures given on the command line or
 // measured on a workflow's own data. Erlang C, or Erlang A with --patience-seconds.
-import { parseArgs } from 'node:util';
 import { CapacityInputError, planCapacity, type CapacityPlan, type QueuePerformance, type WhatIfRow } from '../core/capacity.ts';
 import { workflowCapacity, type WorkflowCapacity } from '../engine/capacity.ts';
 import { createWorkflowCache } from '../engine/workflows.ts';
 import type { Db } from '../store/db.ts';
 import { missingWorkflows } from '../store/workflows.ts';
-
-export class PlanUsageError extends Error {}
+import { numberFlag, parseFlags, UsageError } from './flags.ts';
 
 export const planUsage = `usage: tandem plan --arrivals-per-hour N --handle-seconds S [options]
        tandem plan --workflow NAME [options]
@@ -29,54 +27,38 @@ options:
   --json                  one JSON object (field "reviewers": the headcount to schedule)
 `;
 
-function number(name: string, raw: string | undefined, ok: (n: number) => boolean, what: string): number | undefined {
-  if (raw === undefined) return undefined;
-  const n = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(n) || !ok(n)) throw new PlanUsageError(`--${name} must be ${what}, got "${raw}"`);
-  return n;
-}
-
 export async function planCommand(args: string[], withDb: <T>(fn: (db: Db) => Promise<T>) => Promise<T>): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: {
-        'arrivals-per-hour': { type: 'string' },
-        'handle-seconds': { type: 'string' },
-        'service-level': { type: 'string' },
-        'within-seconds': { type: 'string' },
-        'automation-rate': { type: 'string' },
-        shrinkage: { type: 'string' },
-        'patience-seconds': { type: 'string' },
-        workflow: { type: 'string' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-    }));
-  } catch (err) {
-    throw new PlanUsageError(`${err instanceof Error ? err.message : String(err)}\n${planUsage}`);
-  }
+  const values = parseFlags(args, {
+    'arrivals-per-hour': { type: 'string' },
+    'handle-seconds': { type: 'string' },
+    'service-level': { type: 'string' },
+    'within-seconds': { type: 'string' },
+    'automation-rate': { type: 'string' },
+    shrinkage: { type: 'string' },
+    'patience-seconds': { type: 'string' },
+    workflow: { type: 'string' },
+    json: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  }, planUsage);
   if (values.help) {
     process.stdout.write(planUsage);
     return 0;
   }
   const q = {
-    arrivalsPerHour: number('arrivals-per-hour', values['arrivals-per-hour'], (n) => n >= 0 && n <= 10_000_000, 'a number of items per hour from 0 to 10000000'),
-    handleSeconds: number('handle-seconds', values['handle-seconds'], (n) => n > 0 && n <= 86_400, 'a number of seconds above 0, at most 86400'),
-    serviceLevel: number('service-level', values['service-level'], (n) => n > 0 && n < 1, 'a share between 0 and 1 (exclusive), e.g. 0.8'),
-    withinSeconds: number('within-seconds', values['within-seconds'], (n) => n >= 0 && n <= 30 * 86_400, 'a number of seconds ≥ 0'),
-    automationRate: number('automation-rate', values['automation-rate'], (n) => n >= 0 && n <= 1, 'a share from 0 to 1'),
-    shrinkage: number('shrinkage', values.shrinkage, (n) => n >= 0 && n < 1, 'a share from 0 to below 1, e.g. 0.3'),
-    patienceSeconds: number('patience-seconds', values['patience-seconds'], (n) => n > 0 && n <= 30 * 86_400, 'a number of seconds above 0'),
+    arrivalsPerHour: numberFlag('arrivals-per-hour', values['arrivals-per-hour'], (n) => n >= 0 && n <= 10_000_000, 'a number of items per hour from 0 to 10000000'),
+    handleSeconds: numberFlag('handle-seconds', values['handle-seconds'], (n) => n > 0 && n <= 86_400, 'a number of seconds above 0, at most 86400'),
+    serviceLevel: numberFlag('service-level', values['service-level'], (n) => n > 0 && n < 1, 'a share between 0 and 1 (exclusive), e.g. 0.8'),
+    withinSeconds: numberFlag('within-seconds', values['within-seconds'], (n) => n >= 0 && n <= 30 * 86_400, 'a number of seconds ≥ 0'),
+    automationRate: numberFlag('automation-rate', values['automation-rate'], (n) => n >= 0 && n <= 1, 'a share from 0 to 1'),
+    shrinkage: numberFlag('shrinkage', values.shrinkage, (n) => n >= 0 && n < 1, 'a share from 0 to below 1, e.g. 0.3'),
+    patienceSeconds: numberFlag('patience-seconds', values['patience-seconds'], (n) => n > 0 && n <= 30 * 86_400, 'a number of seconds above 0'),
   };
   try {
     if (values.workflow) {
       const name = values.workflow;
       const capacity = await withDb(async (db) => {
         const [missing] = await missingWorkflows(db, [name]);
-        if (missing !== undefined) throw new PlanUsageError(`no workflow named "${missing}"`);
+        if (missing !== undefined) throw new UsageError(`no workflow named "${missing}"`);
         const wf = await createWorkflowCache().get(db, name);
         return workflowCapacity(db, wf, q);
       });
@@ -84,7 +66,7 @@ export async function planCommand(args: string[], withDb: <T>(fn: (db: Db) => Pr
       return 0;
     }
     if (q.arrivalsPerHour === undefined || q.handleSeconds === undefined) {
-      throw new PlanUsageError(`give --arrivals-per-hour and --handle-seconds, or --workflow NAME to measure them\n${planUsage}`);
+      throw new UsageError(`give --arrivals-per-hour and --handle-seconds, or --workflow NAME to measure them\n${planUsage}`);
     }
     const plan = planCapacity({
       arrivalsPerHour: q.arrivalsPerHour,
@@ -98,7 +80,7 @@ export async function planCommand(args: string[], withDb: <T>(fn: (db: Db) => Pr
     process.stdout.write(values.json ? `${JSON.stringify(planJson(plan, null))}\n` : describePlan(plan));
     return 0;
   } catch (err) {
-    if (err instanceof CapacityInputError) throw new PlanUsageError(err.message);
+    if (err instanceof CapacityInputError) throw new UsageError(err.message);
     throw err;
   }
 }

@@ -4,7 +4,6 @@
 // policy is the demo workflow's; --workflow takes both, the handle times and the arrival rate
 // from a workflow's own data instead.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { compileRules, outcomeLabels, workflowSpec, type WorkflowSpec } from '../core/workflow.ts';
 import {
   findReviewers, hourlyProfile, parseSurge, simulate, SimulationInputError, surgeProfile,
@@ -18,9 +17,8 @@ import type { Db } from '../store/db.ts';
 import { missingWorkflows } from '../store/workflows.ts';
 import { demoCalibration, demoSurgeSpec, demoWorkflowSpec } from './demoCalibration.ts';
 import { surgeControllerFor } from '../core/surgeSimulation.ts';
+import { numberFlag, parseFlags, UsageError } from './flags.ts';
 import { renderLineChart } from './svgChart.ts';
-
-export class SimulateUsageError extends Error {}
 
 export const simulateUsage = `usage: tandem simulate (--reviewers N | --find-reviewers) [options]
 
@@ -63,80 +61,64 @@ interface Setup {
   arrivalsNote: string;
 }
 
-function number(name: string, raw: string | undefined, ok: (n: number) => boolean, what: string): number | undefined {
-  if (raw === undefined) return undefined;
-  const n = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(n) || !ok(n)) throw new SimulateUsageError(`--${name} must be ${what}, got "${raw}"`);
-  return n;
-}
-
 function readProfile(file: string): number[] {
   let parsed: unknown;
   try {
     parsed = JSON.parse(readFileSync(file, 'utf8'));
   } catch (err) {
-    throw new SimulateUsageError(`--profile ${file}: ${err instanceof Error ? err.message : String(err)}`);
+    throw new UsageError(`--profile ${file}: ${err instanceof Error ? err.message : String(err)}`);
   }
   if (!Array.isArray(parsed) || parsed.length === 0 || parsed.length > 24 * 31 || !parsed.every((x) => typeof x === 'number' && Number.isFinite(x) && x >= 0)) {
-    throw new SimulateUsageError(`--profile ${file} must be a JSON list of arrivals per hour (numbers ≥ 0), one per hour, at most 744`);
+    throw new UsageError(`--profile ${file} must be a JSON list of arrivals per hour (numbers ≥ 0), one per hour, at most 744`);
   }
   return parsed as number[];
 }
 
 export async function simulateCommand(args: string[], withDb: <T>(fn: (db: Db) => Promise<T>) => Promise<T>): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: {
-        'arrivals-per-hour': { type: 'string' },
-        surge: { type: 'string', multiple: true },
-        profile: { type: 'string' },
-        hours: { type: 'string' },
-        reviewers: { type: 'string' },
-        'find-reviewers': { type: 'boolean' },
-        'service-level': { type: 'string' },
-        'within-seconds': { type: 'string' },
-        'handle-seconds': { type: 'string' },
-        'handle-sigma': { type: 'string' },
-        'reviewer-accuracy': { type: 'string' },
-        'reviewer-cost': { type: 'string' },
-        'error-cost': { type: 'string' },
-        workflow: { type: 'string' },
-        'surge-policy': { type: 'string' },
-        seed: { type: 'string' },
-        svg: { type: 'string' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-    }));
-  } catch (err) {
-    throw new SimulateUsageError(`${err instanceof Error ? err.message : String(err)}\n${simulateUsage}`);
-  }
+  const values = parseFlags(args, {
+    'arrivals-per-hour': { type: 'string' },
+    surge: { type: 'string', multiple: true },
+    profile: { type: 'string' },
+    hours: { type: 'string' },
+    reviewers: { type: 'string' },
+    'find-reviewers': { type: 'boolean' },
+    'service-level': { type: 'string' },
+    'within-seconds': { type: 'string' },
+    'handle-seconds': { type: 'string' },
+    'handle-sigma': { type: 'string' },
+    'reviewer-accuracy': { type: 'string' },
+    'reviewer-cost': { type: 'string' },
+    'error-cost': { type: 'string' },
+    workflow: { type: 'string' },
+    'surge-policy': { type: 'string' },
+    seed: { type: 'string' },
+    svg: { type: 'string' },
+    json: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  }, simulateUsage);
   if (values.help) {
     process.stdout.write(simulateUsage);
     return 0;
   }
-  const reviewers = number('reviewers', values.reviewers, (n) => Number.isInteger(n) && n >= 1 && n <= 100_000, 'a whole number from 1 to 100000');
+  const reviewers = numberFlag('reviewers', values.reviewers, (n) => Number.isInteger(n) && n >= 1 && n <= 100_000, 'a whole number from 1 to 100000');
   const find = values['find-reviewers'] === true;
-  if ((reviewers === undefined) === !find) throw new SimulateUsageError('give either --reviewers N or --find-reviewers');
-  const serviceLevel = number('service-level', values['service-level'], (n) => n > 0 && n < 1, 'a share between 0 and 1 (exclusive)') ?? 0.8;
-  const withinSeconds = number('within-seconds', values['within-seconds'], (n) => n >= 0 && n <= 30 * 86_400, 'a number of seconds ≥ 0') ?? 60;
-  const givenRate = number('arrivals-per-hour', values['arrivals-per-hour'], (n) => n >= 0 && n <= 1_000_000, 'a number of items per hour from 0 to 1000000');
-  const givenHandle = number('handle-seconds', values['handle-seconds'], (n) => n > 0 && n <= 86_400, 'a number of seconds above 0');
-  const sigma = number('handle-sigma', values['handle-sigma'], (n) => n >= 0 && n <= 5, 'a number from 0 to 5') ?? 0.8;
-  const givenAccuracy = number('reviewer-accuracy', values['reviewer-accuracy'], (n) => n >= 0 && n <= 1, 'a share from 0 to 1');
-  const givenReviewerCost = number('reviewer-cost', values['reviewer-cost'], (n) => n >= 0 && n <= 1_000_000, 'a number ≥ 0');
-  const givenErrorCost = number('error-cost', values['error-cost'], (n) => n >= 0 && n <= 1_000_000_000, 'a number ≥ 0');
-  const seed = number('seed', values.seed, (n) => Number.isInteger(n) && n >= 0 && n <= 2 ** 32 - 1, 'a whole number from 0 to 4294967295') ?? 1;
-  const hoursGiven = number('hours', values.hours, (n) => Number.isInteger(n) && n >= 1 && n <= 24 * 31, 'a whole number of hours from 1 to 744');
-  if (values.profile && (givenRate !== undefined || (values.surge ?? []).length > 0)) throw new SimulateUsageError('give --profile, or --arrivals-per-hour with --surge, not both');
+  if ((reviewers === undefined) === !find) throw new UsageError('give either --reviewers N or --find-reviewers');
+  const serviceLevel = numberFlag('service-level', values['service-level'], (n) => n > 0 && n < 1, 'a share between 0 and 1 (exclusive)') ?? 0.8;
+  const withinSeconds = numberFlag('within-seconds', values['within-seconds'], (n) => n >= 0 && n <= 30 * 86_400, 'a number of seconds ≥ 0') ?? 60;
+  const givenRate = numberFlag('arrivals-per-hour', values['arrivals-per-hour'], (n) => n >= 0 && n <= 1_000_000, 'a number of items per hour from 0 to 1000000');
+  const givenHandle = numberFlag('handle-seconds', values['handle-seconds'], (n) => n > 0 && n <= 86_400, 'a number of seconds above 0');
+  const sigma = numberFlag('handle-sigma', values['handle-sigma'], (n) => n >= 0 && n <= 5, 'a number from 0 to 5') ?? 0.8;
+  const givenAccuracy = numberFlag('reviewer-accuracy', values['reviewer-accuracy'], (n) => n >= 0 && n <= 1, 'a share from 0 to 1');
+  const givenReviewerCost = numberFlag('reviewer-cost', values['reviewer-cost'], (n) => n >= 0 && n <= 1_000_000, 'a number ≥ 0');
+  const givenErrorCost = numberFlag('error-cost', values['error-cost'], (n) => n >= 0 && n <= 1_000_000_000, 'a number ≥ 0');
+  const seed = numberFlag('seed', values.seed, (n) => Number.isInteger(n) && n >= 0 && n <= 2 ** 32 - 1, 'a whole number from 0 to 4294967295') ?? 1;
+  const hoursGiven = numberFlag('hours', values.hours, (n) => Number.isInteger(n) && n >= 1 && n <= 24 * 31, 'a whole number of hours from 1 to 744');
+  if (values.profile && (givenRate !== undefined || (values.surge ?? []).length > 0)) throw new UsageError('give --profile, or --arrivals-per-hour with --surge, not both');
   let surges: Surge[];
   try {
     surges = (values.surge ?? []).map(parseSurge);
   } catch (err) {
-    if (err instanceof SimulationInputError) throw new SimulateUsageError(err.message);
+    if (err instanceof SimulationInputError) throw new UsageError(err.message);
     throw err;
   }
   const hourly = values.profile ? readProfile(values.profile) : null;
@@ -169,14 +151,14 @@ export async function simulateCommand(args: string[], withDb: <T>(fn: (db: Db) =
       if (find) {
         process.stderr.write(`finding the least reviewers ${p.name}…\n`);
         const found = findReviewers({ ...input, surge: p.surge }, serviceLevel);
-        if (!found) throw new SimulateUsageError(`no team of up to 5000 reviewers meets ${pct(serviceLevel, 0)} within ${withinSeconds} s ${p.name}`);
+        if (!found) throw new UsageError(`no team of up to 5000 reviewers meets ${pct(serviceLevel, 0)} within ${withinSeconds} s ${p.name}`);
         runs.push({ name: p.name, reviewers: found.reviewers, result: found.result, found: true });
       } else {
         runs.push({ name: p.name, reviewers: reviewers!, result: simulate({ ...input, reviewers: reviewers!, surge: p.surge }), found: false });
       }
     }
   } catch (err) {
-    if (err instanceof SimulationInputError) throw new SimulateUsageError(err.message);
+    if (err instanceof SimulationInputError) throw new UsageError(err.message);
     throw err;
   }
 
@@ -230,14 +212,14 @@ function withSurgePolicy(spec: WorkflowSpec, file: string | null, fallback: unkn
     try {
       surge = JSON.parse(readFileSync(file, 'utf8'));
     } catch (err) {
-      throw new SimulateUsageError(`--surge-policy ${file}: ${err instanceof Error ? err.message : String(err)}`);
+      throw new UsageError(`--surge-policy ${file}: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
   if (surge === undefined) return spec;
   const parsed = workflowSpec.safeParse({ ...spec, surge });
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.map(String).join('.') || '(spec)'}: ${i.message}`);
-    throw new SimulateUsageError(`${file ?? 'the surge policy'} is not a valid surge policy for ${spec.name}: ${problems.join('; ')}`);
+    throw new UsageError(`${file ?? 'the surge policy'} is not a valid surge policy for ${spec.name}: ${problems.join('; ')}`);
   }
   return parsed.data;
 }
@@ -261,12 +243,12 @@ function demoSetup(sigma: number, handleSeconds: number | undefined): Setup {
 async function workflowSetup(name: string, withDb: <T>(fn: (db: Db) => Promise<T>) => Promise<T>, sigma: number, handleSeconds: number | undefined): Promise<Setup> {
   return withDb(async (db) => {
     const [missing] = await missingWorkflows(db, [name]);
-    if (missing !== undefined) throw new SimulateUsageError(`no workflow named "${missing}"`);
+    if (missing !== undefined) throw new UsageError(`no workflow named "${missing}"`);
     const wf = await createWorkflowCache().get(db, name);
     const [load, { evidence }] = await Promise.all([measureLoad(db, wf), gatherEvidence(db, wf)]);
     const items: ScoredItem[] = evidence.filter((e) => e.correct !== null).map((e) => ({ label: e.label, confidence: e.confidence, correct: e.correct! }));
     if (items.length === 0) {
-      throw new SimulateUsageError(`workflow "${name}" has no scored items with known outcomes to draw the model from; run without --workflow to use the built-in model on the demo data`);
+      throw new UsageError(`workflow "${name}" has no scored items with known outcomes to draw the model from; run without --workflow to use the built-in model on the demo data`);
     }
     const accuracy = items.filter((i) => i.correct).length / items.length;
     // Measured times only once there are enough of them to stand for the distribution.

@@ -214,18 +214,23 @@ interface Task {
   deferred: boolean;
 }
 
-/** A binary heap over tasks: highest priority first, then earliest arrival. */
-class TaskQueue {
-  private heap: Task[] = [];
+/** A binary heap: pop takes the element that comes `before` every other. */
+class Heap<T> {
+  private h: T[] = [];
+  constructor(private readonly before: (a: T, b: T) => boolean) {}
   get size(): number {
-    return this.heap.length;
+    return this.h.length;
   }
-  private before(a: Task, b: Task): boolean {
-    return a.priority !== b.priority ? a.priority > b.priority : a.seq < b.seq;
+  peek(): T | undefined {
+    return this.h[0];
   }
-  push(t: Task): void {
-    const h = this.heap;
-    h.push(t);
+  /** Every element, in no particular order. */
+  values(): readonly T[] {
+    return this.h;
+  }
+  push(v: T): void {
+    const h = this.h;
+    h.push(v);
     let i = h.length - 1;
     while (i > 0) {
       const p = (i - 1) >> 1;
@@ -234,11 +239,11 @@ class TaskQueue {
       i = p;
     }
   }
-  pop(): Task | undefined {
-    const h = this.heap;
+  pop(): T | undefined {
+    const h = this.h;
     const top = h[0];
     const last = h.pop();
-    if (h.length > 0 && last) {
+    if (h.length > 0 && last !== undefined) {
       h[0] = last;
       let i = 0;
       for (;;) {
@@ -254,53 +259,12 @@ class TaskQueue {
     }
     return top;
   }
-  oldestArrival(): number | null {
-    let oldest: number | null = null;
-    for (const t of this.heap) if (oldest === null || t.arrival < oldest) oldest = t.arrival;
-    return oldest;
-  }
 }
 
-/** Completion times of busy reviewers, earliest first. */
-class MinHeap {
-  private h: number[] = [];
-  get size(): number {
-    return this.h.length;
-  }
-  peek(): number | undefined {
-    return this.h[0];
-  }
-  push(v: number): void {
-    const h = this.h;
-    h.push(v);
-    let i = h.length - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (h[p]! <= h[i]!) break;
-      [h[i], h[p]] = [h[p]!, h[i]!];
-      i = p;
-    }
-  }
-  pop(): number | undefined {
-    const h = this.h;
-    const top = h[0];
-    const last = h.pop();
-    if (h.length > 0 && last !== undefined) {
-      h[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < h.length && h[l]! < h[m]!) m = l;
-        if (r < h.length && h[r]! < h[m]!) m = r;
-        if (m === i) break;
-        [h[i], h[m]] = [h[m]!, h[i]!];
-        i = m;
-      }
-    }
-    return top;
-  }
+function oldestArrival(tasks: readonly Task[]): number | null {
+  let oldest: number | null = null;
+  for (const t of tasks) if (oldest === null || t.arrival < oldest) oldest = t.arrival;
+  return oldest;
 }
 
 export function checkSimulationInput(input: SimulationInput): void {
@@ -396,8 +360,10 @@ export function simulate(input: SimulationInput): SimulationResult {
   const surge = input.surge ?? null;
   let state: unknown = surge?.initial;
 
-  const queue = new TaskQueue();
-  const busy = new MinHeap();
+  // Tasks waiting: highest priority first, then earliest arrival.
+  const queue = new Heap<Task>((a, b) => (a.priority !== b.priority ? a.priority > b.priority : a.seq < b.seq));
+  // Completion times of busy reviewers, earliest first.
+  const busy = new Heap<number>((a, b) => a < b);
   const tasks: Task[] = [];
   const outcomes: Outcome[] = [];
   const timeline: TimelinePoint[] = [];
@@ -445,7 +411,7 @@ export function simulate(input: SimulationInput): SimulationResult {
     } else if (now === tickAt) {
       while (recentHuman.length > 0 && recentHuman[0]! < now - 900) recentHuman.shift();
       while (recentItems.length > 0 && recentItems[0]! < now - 900) recentItems.shift();
-      const oldest = queue.oldestArrival();
+      const oldest = oldestArrival(queue.values());
       const span = Math.min(900, Math.max(now, 1));
       state = surge!.next(state, {
         atSeconds: now,
