@@ -37,7 +37,9 @@ describe('tandem serve on an embedded database', () => {
     child = spawn(process.execPath, [...main, 'serve', '--port', String(port), '--workflows', join(dir, 'flows.yaml')], { env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
     child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
-    await eventually(async () => (output.includes('Tandem is serving') ? true : undefined), 60_000, `the server to start; output so far:\n${output}`);
+    // Generous: tsx compiles the sources and PGlite compiles its WebAssembly on first start, which took
+    // over a minute when the two-core machine was busy with the other test files.
+    await eventually(async () => (output.includes('Tandem is serving') ? true : undefined), 180_000, `the server to start; output so far:\n${output}`);
   });
   after(async () => {
     child.kill('SIGTERM');

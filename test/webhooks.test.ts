@@ -210,8 +210,11 @@ describe('webhooks (pglite)', () => {
     assert.equal(all.status, 202);
     assert.equal(all.body.requeued, 1);
     await eventually(async () => (r.got.length === tried + 2 ? true : undefined), 5_000, 'the other redelivery');
-    const log = (await admin.get(`/v1/webhooks/${ep.id}/deliveries`)).body.deliveries;
-    assert.ok(log.every((d: { status: string }) => d.status === 'delivered'));
+    // The receiver has the request before the dispatcher records its 200: wait for the record.
+    await eventually(async () => {
+      const log = (await admin.get(`/v1/webhooks/${ep.id}/deliveries`)).body.deliveries;
+      return log.every((d: { status: string }) => d.status === 'delivered') ? true : undefined;
+    }, 5_000, 'both redeliveries recorded as delivered');
     assert.equal((await admin.post(`/v1/webhooks/${ep.id}/deliveries/999999/redeliver`)).status, 404);
   });
 
