@@ -6,16 +6,14 @@
 // is told politely to wait; the rating is stored. Saves the README's chat screenshots.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import type { BrowserContext, Page } from 'playwright-core';
+import { launchChromium, type Browser } from './browser.ts';
 import { addReviewer } from '../src/engine/access.ts';
 import { webAppBuilt, webRoot } from '../src/api/webApp.ts';
 import { seedChatDemo } from '../src/cli/demoChat.ts';
 import { adminKey, client, freshDb, startApp, type TestApp, type TestDb } from './harness.ts';
 
-const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const password = 'correct horse battery';
 
 function sourcesNewerThanBuild(): boolean {
@@ -30,7 +28,7 @@ describe('chat demo in Chromium: customer and agent', () => {
   let t: TestDb;
   let app: TestApp;
   let context: BrowserContext;
-  let profile: string;
+  let browser: Browser | undefined;
   const dialogs: string[] = [];
 
   const newPage = async (): Promise<Page> => {
@@ -52,21 +50,14 @@ describe('chat demo in Chromium: customer and agent', () => {
     app = await startApp(t.db);
     await seedChatDemo(app.engine, () => {});
     await addReviewer(t.db, { email: 'ana@test', name: 'Ana Agent', role: 'lead', workflows: ['support-chat'], password });
-    profile = mkdtempSync(join(tmpdir(), 'tandem-chat-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: chromiumPath,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-      reducedMotion: 'reduce',
-    });
-    context.setDefaultTimeout(10_000);
+    browser = await launchChromium('tandem-chat-');
+    context = browser.context;
   });
 
   after(async () => {
-    await context?.close();
+    await browser?.close();
     await app?.close();
     await t?.drop();
-    if (profile && existsSync(profile)) rmSync(profile, { recursive: true, force: true });
   });
 
   test('the widget page is served with a strict content security policy', async () => {

@@ -11,13 +11,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { chromiumArgs, chromiumPath } from './browser.ts';
 import { startDemo } from '../src/cli/demo.ts';
 import { readRows } from '../src/cli/tables.ts';
 import { openDb, type Db } from '../src/store/db.ts';
 import { migrate } from '../src/store/migrate.ts';
 import { adminKey, client, person, startApp, type TestApp } from './harness.ts';
 
-const chromiumArgs = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const demoDir = fileURLToPath(new URL('../demo/', import.meta.url));
 const workflow = 'support-triage';
 
@@ -143,7 +143,7 @@ describe('the quality report on the demo workflow', () => {
     assert.equal(run.status, 0, run.stderr);
     const html = readFileSync(out, 'utf8');
 
-    const context = await chromium.launchPersistentContext(join(dir, 'profile'), { executablePath: '/usr/bin/chromium', args: chromiumArgs, headless: true });
+    const context = await chromium.launchPersistentContext(join(dir, 'profile'), { executablePath: chromiumPath, args: chromiumArgs, headless: true });
     try {
       const page = await context.newPage();
       const errors: string[] = [];

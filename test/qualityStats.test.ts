@@ -7,19 +7,19 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
+import { chromiumArgs, chromiumPath } from './browser.ts';
 import { renderHtml } from '../src/cli/qualityReport.ts';
 import { reportQualityCommand } from '../src/cli/reportQuality.ts';
 import { adminKey, client, drivers, freshDb, person, startApp, type TestApp, type TestDb } from './harness.ts';
 import { demoName, seedQualityDemo, type QualityFixture } from './qualityFixture.ts';
 
-const chromiumArgs = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 /** Opens the HTML in a fresh headless Chromium; returns console errors, page errors and what the page shows. */
 async function openInChromium(html: string) {
   const dir = mkdtempSync(join(tmpdir(), 'tandem-report-'));
   const file = join(dir, 'report.html');
   writeFileSync(file, html);
-  const context = await chromium.launchPersistentContext(join(dir, 'profile'), { executablePath: '/usr/bin/chromium', args: chromiumArgs, headless: true });
+  const context = await chromium.launchPersistentContext(join(dir, 'profile'), { executablePath: chromiumPath, args: chromiumArgs, headless: true });
   try {
     const page = await context.newPage();
     const errors: string[] = [];

@@ -4,10 +4,10 @@
 // threshold preview, the dashboard's charts, and the phone layout. Saves the README's screenshots.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
+import { launchChromium, type Browser } from './browser.ts';
 import { importLabels } from '../src/engine/importLabels.ts';
 import { runSurgePass } from '../src/engine/surge.ts';
 import { retrainWorkflow } from '../src/engine/retrain.ts';
@@ -17,7 +17,6 @@ import { adminKey, client, eventually, freshDb, labelWorkflow, startApp, topicWo
 import { startScorer, type Scorer } from './scorer.ts';
 import { demoName, seedQualityDemo, type QualityFixture } from './qualityFixture.ts';
 
-const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 function sourcesNewerThanBuild(): boolean {
   const built = statSync(`${webRoot}/index.html`).mtimeMs;
@@ -119,7 +118,7 @@ describe('web app in Chromium', () => {
   let scorer: Scorer;
   let quality: QualityFixture;
   let context: BrowserContext;
-  let profile: string;
+  let browser: Browser | undefined;
   let admin: ReturnType<typeof client>;
   const dialogs: string[] = [];
 
@@ -190,23 +189,16 @@ describe('web app in Chromium', () => {
     await importLabels(t.db, wf, rows.filter((_, i) => i % 2 === 1), { text: 'text', label: 'label' });
     await retrainWorkflow(app.engine, 'learn', true);
 
-    profile = mkdtempSync(join(tmpdir(), 'tandem-chromium-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: chromiumPath,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-      reducedMotion: 'reduce',
-    });
-    context.setDefaultTimeout(10_000);
+    browser = await launchChromium('tandem-chromium-');
+    context = browser.context;
   });
 
   after(async () => {
-    await context?.close();
+    await browser?.close();
     await app?.close();
     await scorer?.close();
     await quality?.close();
     await t?.drop();
-    if (profile && existsSync(profile)) rmSync(profile, { recursive: true, force: true });
   });
 
   test('the server serves the app at / and at any non-API path, with a strict content security policy; /v1 stays JSON', async () => {
