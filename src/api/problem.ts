@@ -49,11 +49,12 @@ export function problemType(status: number): string {
   return `https://tandem.dev/problems/${status}`;
 }
 
-export function toProblem(err: unknown, instance: string): Problem {
-  return answerFor(err, instance).problem;
+/** `bodyLimit`, in bytes, is named in the answer to a body that is too large. */
+export function toProblem(err: unknown, instance: string, bodyLimit?: number): Problem {
+  return answerFor(err, instance, bodyLimit).problem;
 }
 
-export function answerFor(err: unknown, instance: string): Answer {
+export function answerFor(err: unknown, instance: string, bodyLimit?: number): Answer {
   if (err instanceof EngineError) {
     const { status, title } = byKind[err.kind];
     const problem = { type: problemType(status), title, status, detail: err.message, instance, ...(err.problems.length ? { errors: err.problems } : {}) };
@@ -61,7 +62,7 @@ export function answerFor(err: unknown, instance: string): Answer {
   }
   const status = clientStatus(err);
   if (status !== null) {
-    return { problem: { type: problemType(status), title: titles[status] ?? 'Bad request', status, detail: clientMessage(err, status), instance }, retryAfterSeconds: null };
+    return { problem: { type: problemType(status), title: titles[status] ?? 'Bad request', status, detail: clientMessage(err, status, bodyLimit), instance }, retryAfterSeconds: null };
   }
   const trouble = databaseTrouble(err);
   if (trouble) {
@@ -77,10 +78,10 @@ function clientStatus(err: unknown): number | null {
   return typeof status === 'number' && status >= 400 && status < 500 ? status : null;
 }
 
-function clientMessage(err: unknown, status: number): string {
+function clientMessage(err: unknown, status: number, bodyLimit: number | undefined): string {
   const code = (err as { code?: unknown }).code;
   const message = err instanceof Error ? err.message : String(err);
-  if (status === 413) return message.replace(/^Request body is too large$/, 'the request body is larger than the limit');
+  if (status === 413) return `the request body is larger than the limit${bodyLimit === undefined ? '' : ` of ${bodyLimit} bytes`}`;
   if (code === 'FST_ERR_CTP_INVALID_JSON_BODY' || err instanceof SyntaxError) return `the body is not valid JSON: ${message}`;
   return message;
 }

@@ -32,8 +32,9 @@ export interface ServerOptions {
 }
 
 export async function buildServer(engine: Engine, options: ServerOptions = {}): Promise<FastifyInstance> {
+  const bodyLimit = options.bodyLimit ?? 256 * 1024;
   const app = Fastify({
-    bodyLimit: options.bodyLimit ?? 256 * 1024,
+    bodyLimit,
     logger: options.logger ? { level: 'warn' } : false,
     // Proxies and load balancers in front are expected; rate limits by address use the real one.
     trustProxy: true,
@@ -42,7 +43,7 @@ export async function buildServer(engine: Engine, options: ServerOptions = {}): 
     // Errors raised before routing (a malformed percent-escape, an over-long path parameter) are
     // otherwise answered in Fastify's own JSON shape, not as problem documents.
     frameworkErrors: (err, request, reply) => {
-      const problem = toProblem(err, request.url);
+      const problem = toProblem(err, request.url, bodyLimit);
       // Fastify types this hook generically over the route's reply schema; there is none here.
       (reply as FastifyReply).code(problem.status).type('application/problem+json').send(problem);
     },
@@ -54,10 +55,8 @@ export async function buildServer(engine: Engine, options: ServerOptions = {}): 
   // The API speaks JSON only: a text/plain body is refused as 415 like any other media type.
   app.removeContentTypeParser('text/plain');
 
-  const bodyLimit = options.bodyLimit ?? 256 * 1024;
   app.setErrorHandler((err, request, reply) => {
-    const { problem, retryAfterSeconds } = answerFor(err, request.url);
-    if (problem.status === 413) problem.detail = `the request body is larger than the limit of ${bodyLimit} bytes`;
+    const { problem, retryAfterSeconds } = answerFor(err, request.url, bodyLimit);
     if (problem.status >= 500) request.log.error({ err }, 'request failed');
     if (retryAfterSeconds !== null) reply.header('retry-after', String(retryAfterSeconds));
     reply.code(problem.status).type('application/problem+json').send(problem);
