@@ -1,7 +1,8 @@
-// Notification targets and their queue of pending notifications. Fan-out reuses the webhooks'
-// transaction-horizon approach (see 012_webhooks.sql); sending takes a per-target lease row-wise,
+// Notification targets and their queue of pending notifications. Fan-out is the webhooks' own
+// (store/fanOut.ts); sending takes a per-target lease row-wise,
 // so any number of processes may run the notifier.
 import type { Queryable } from './db.ts';
+import { fanOut } from './fanOut.ts';
 import type { NotificationFormat } from '../core/notifications.ts';
 
 export interface TargetRow {
@@ -64,34 +65,16 @@ export async function deleteTarget(db: Queryable, id: string): Promise<void> {
  * Queues for each target the notifiable events (of `types`, urgent tasks only) of
  * transactions that have all finished since its last fan-out. Returns how many were queued.
  */
-export async function fanOutNotifications(db: Queryable, types: readonly string[]): Promise<number> {
-  const rows = await db.query<{ n: string }>(
-    `WITH horizon AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin),
-     tg AS (
-       SELECT t.id, t.workflow, t.fanned_to FROM notification_targets t, horizon
-       WHERE t.fanned_to < horizon.xmin FOR UPDATE OF t SKIP LOCKED
-     ),
-     ins AS (
-       INSERT INTO notifications (target_id, event_id)
-       SELECT tg.id, e.id FROM tg CROSS JOIN horizon JOIN events e
-         ON e.txid >= tg.fanned_to AND e.txid < horizon.xmin
-       WHERE (tg.workflow IS NULL OR e.workflow = tg.workflow) AND e.type = ANY($1::text[])
-         -- the SQL twin of core/notifications.ts notificationKind: a task is urgent when raised or escalated
-         AND (e.type <> 'task.created' OR e.payload->>'kind' = 'escalation'
-              OR (jsonb_typeof(e.payload->'priority') = 'number'
-                  AND (e.payload->>'priority')::numeric - coalesce((e.payload->>'surgeBoost')::numeric, 0) > 0))
-         AND (e.type <> 'surge.changed' OR e.payload->'notify' = 'true'::jsonb)
-       ORDER BY e.txid, e.id
-       ON CONFLICT (target_id, event_id) DO NOTHING
-       RETURNING 1
-     ),
-     moved AS (
-       UPDATE notification_targets t SET fanned_to = horizon.xmin FROM tg, horizon WHERE t.id = tg.id RETURNING 1
-     )
-     SELECT (SELECT count(*) FROM ins)::text AS n, (SELECT count(*) FROM moved) AS m`,
-    [types],
-  );
-  return Number(rows[0]?.n ?? 0);
+export function fanOutNotifications(db: Queryable, types: readonly string[]): Promise<number> {
+  return fanOut(db, {
+    subscribers: 'notification_targets', queue: 'notifications', key: 'target_id', columns: [],
+    filter: `e.type = ANY($1::text[])
+      -- the SQL twin of core/notifications.ts notificationKind: a task is urgent when raised or escalated
+      AND (e.type <> 'task.created' OR e.payload->>'kind' = 'escalation'
+           OR (jsonb_typeof(e.payload->'priority') = 'number'
+               AND (e.payload->>'priority')::numeric - coalesce((e.payload->>'surgeBoost')::numeric, 0) > 0))
+      AND (e.type <> 'surge.changed' OR e.payload->'notify' = 'true'::jsonb)`,
+  }, [types]);
 }
 
 /**

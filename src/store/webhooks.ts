@@ -2,6 +2,7 @@
 // processes: fan-out locks endpoint rows with SKIP LOCKED, and sending takes a per-endpoint lease
 // row-wise (no connection is held while a request is in flight).
 import type { Queryable } from './db.ts';
+import { fanOut } from './fanOut.ts';
 
 export interface EndpointRow {
   id: string;
@@ -95,29 +96,11 @@ export async function rotateEndpointSecret(db: Queryable, id: string, secret: st
  * Fans out to each endpoint the events of transactions that have all finished since its last
  * fan-out, in (transaction, id) order, as pending deliveries. Returns how many were created.
  */
-export async function fanOutEvents(db: Queryable): Promise<number> {
-  const rows = await db.query<{ n: string }>(
-    `WITH horizon AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin),
-     eps AS (
-       SELECT ep.id, ep.workflow, ep.event_types, ep.fanned_to FROM webhook_endpoints ep, horizon
-       WHERE ep.fanned_to < horizon.xmin FOR UPDATE OF ep SKIP LOCKED
-     ),
-     ins AS (
-       INSERT INTO webhook_deliveries (endpoint_id, event_id)
-       SELECT eps.id, e.id FROM eps CROSS JOIN horizon JOIN events e
-         ON e.txid >= eps.fanned_to AND e.txid < horizon.xmin
-       WHERE (eps.workflow IS NULL OR e.workflow = eps.workflow)
-         AND (cardinality(eps.event_types) = 0 OR e.type = ANY(eps.event_types))
-       ORDER BY e.txid, e.id
-       ON CONFLICT (endpoint_id, event_id) DO NOTHING
-       RETURNING 1
-     ),
-     moved AS (
-       UPDATE webhook_endpoints ep SET fanned_to = horizon.xmin FROM eps, horizon WHERE ep.id = eps.id RETURNING 1
-     )
-     SELECT (SELECT count(*) FROM ins)::text AS n, (SELECT count(*) FROM moved) AS m`,
-  );
-  return Number(rows[0]?.n ?? 0);
+export function fanOutEvents(db: Queryable): Promise<number> {
+  return fanOut(db, {
+    subscribers: 'webhook_endpoints', queue: 'webhook_deliveries', key: 'endpoint_id', columns: ['event_types'],
+    filter: 'cardinality(sub.event_types) = 0 OR e.type = ANY(sub.event_types)',
+  });
 }
 
 /** Leases up to `limit` endpoints whose oldest pending delivery is due, for `seconds`. */
