@@ -3,19 +3,9 @@
 import { useEffect, useState } from 'react';
 import { get, message, query } from './api.ts';
 import { pct } from './ItemView.tsx';
+// The server's own shapes (a pure core module, no Node types), so the two cannot drift apart.
+import type { ChatMetrics as ChatMetricsData, Ratings } from '../core/chatMetrics.ts';
 
-interface Durations { count: number; medianSeconds: number | null; p90Seconds: number | null }
-interface Ratings { up: number; down: number; upRate: number | null }
-interface Drafts { sent: number; edited: number; rewritten: number; written: number; sentUnchangedRate: number | null; acceptedRate: number | null; meanEditRate: number | null }
-interface ChatMetricsData {
-  conversations: number;
-  automaticResolution: { count: number; rate: number | null };
-  handoff: { count: number; rate: number | null; reasons: Array<{ reason: string; conversations: number }> };
-  timeToFirstHuman: Durations;
-  resolution: Durations;
-  ratings: { byRoute: { bot: Ratings; human: Ratings }; byIntent: Array<{ intent: string } & Ratings> };
-  drafts: Drafts & { byIntent: Array<{ intent: string } & Drafts> };
-}
 
 function secs(s: number | null): string {
   if (s === null || !Number.isFinite(s)) return '—';
