@@ -2,7 +2,8 @@
 import { parseArgs } from 'node:util';
 import { runLoad, type LoadOptions } from './load.ts';
 import { parseScaleOptions, ScaleUsageError } from './scaleOptions.ts';
-import { benchRoutingCommand, RoutingUsageError } from '../src/cli/benchRouting.ts';
+import { benchRoutingCommand } from '../src/cli/benchRouting.ts';
+import { UsageError } from '../src/cli/flags.ts';
 import { benchSentiment } from './sentiment.ts';
 import { benchReplies } from './replies.ts';
 import { benchSignals } from './signals.ts';
@@ -107,7 +108,7 @@ async function main(argv: string[]): Promise<number> {
     try {
       return await benchRoutingCommand(rest);
     } catch (err) {
-      if (!(err instanceof RoutingUsageError)) throw err;
+      if (!(err instanceof UsageError)) throw err;
       process.stderr.write(`${err.message}\n`);
       return 2;
     }

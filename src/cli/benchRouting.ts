@@ -28,9 +28,6 @@ import { renderLineChart } from './svgChart.ts';
 import { Progress } from './progress.ts';
 import { readRows } from './tables.ts';
 
-// bench/main.ts's name for it.
-export { UsageError as RoutingUsageError };
-
 export interface RoutingBenchOptions {
   train: string;
   test: string;

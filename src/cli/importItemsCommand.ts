@@ -9,8 +9,8 @@ import { importItems, type ItemImportReport } from '../engine/importItems.ts';
 import type { Principal } from '../engine/principals.ts';
 import { Progress } from './progress.ts';
 import { readRecords } from './tables.ts';
+import { UsageError } from './flags.ts';
 
-export class ImportUsageError extends Error {}
 
 /** Rejected rows listed in the human summary; --json lists them all. */
 const listed = 20;
@@ -32,9 +32,9 @@ export async function importItemsCommand(args: string[], withDb: <T>(fn: (db: Db
     strict: true,
   });
   const file = positionals[0];
-  if (!file || positionals.length > 1) throw new ImportUsageError('name one file: tandem import items FILE --workflow NAME');
-  if (!values.workflow) throw new ImportUsageError('--workflow is required');
-  if (!existsSync(file)) throw new ImportUsageError(`no file ${file}`);
+  if (!file || positionals.length > 1) throw new UsageError('name one file: tandem import items FILE --workflow NAME');
+  if (!values.workflow) throw new UsageError('--workflow is required');
+  if (!existsSync(file)) throw new UsageError(`no file ${file}`);
   const list = (s: string | undefined) => (s ? s.split(',').map((x) => x.trim()).filter(Boolean) : []);
   const columns = {
     text: values['text-column'] ?? 'text',
@@ -43,17 +43,17 @@ export async function importItemsCommand(args: string[], withDb: <T>(fn: (db: Db
     metadata: list(values.metadata),
   };
   const { format, records } = readRecords(file);
-  if (records.length === 0) throw new ImportUsageError(`${file} has no rows`);
+  if (records.length === 0) throw new UsageError(`${file} has no rows`);
   // A column named on the command line that no row has is a mistake about the file, not a row.
   const seen = new Set(records.flatMap((r) => ('values' in r ? Object.keys(r.values) : [])));
   for (const c of [...(columns.key === null ? [] : [columns.key]), ...(columns.fields ?? []), ...columns.metadata]) {
-    if (!seen.has(c)) throw new ImportUsageError(`${file} has no column "${c}"`);
+    if (!seen.has(c)) throw new UsageError(`${file} has no column "${c}"`);
   }
-  if (seen.size === 0) throw new ImportUsageError(`${file} has no readable rows`);
+  if (seen.size === 0) throw new UsageError(`${file} has no readable rows`);
 
   const report = await withDb(async (db) => {
     const [missing] = await missingWorkflows(db, [values.workflow!]);
-    if (missing !== undefined) throw new ImportUsageError(`no workflow named "${missing}"`);
+    if (missing !== undefined) throw new UsageError(`no workflow named "${missing}"`);
     const engine = await createEngine(db);
     try {
       const wf = await engine.workflows.get(db, values.workflow!);

@@ -16,7 +16,7 @@ import { benchRoutingCommand } from './benchRouting.ts';
 import { reportQualityCommand } from './reportQuality.ts';
 import { exportCommand } from './exportCommand.ts';
 import { mcpCommand } from './mcp.ts';
-import { importItemsCommand, ImportUsageError } from './importItemsCommand.ts';
+import { importItemsCommand } from './importItemsCommand.ts';
 import { planCommand } from './planCommand.ts';
 import { simulateCommand } from './simulateCommand.ts';
 import { UsageError } from './flags.ts';
@@ -169,12 +169,7 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'import': {
       if (sub === 'items') {
-        try {
-          return await importItemsCommand(rest, withDb);
-        } catch (err) {
-          if (err instanceof ImportUsageError) throw new UsageError(err.message);
-          throw err;
-        }
+        return await importItemsCommand(rest, withDb);
       }
       if (sub !== 'labels') throw new UsageError('usage: tandem import labels|items FILE --workflow NAME');
       const { values, positionals } = parseArgs({
