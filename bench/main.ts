@@ -1,7 +1,7 @@
 // `npm run bench -- <name> [options]`: benchmarks print figures; they never pass or fail CI.
 import { parseArgs } from 'node:util';
 import { runLoad, type LoadOptions } from './load.ts';
-import { parseScaleOptions, ScaleUsageError } from './scaleOptions.ts';
+import { parseScaleOptions } from './scaleOptions.ts';
 import { benchRoutingCommand } from '../src/cli/benchRouting.ts';
 import { UsageError } from '../src/cli/flags.ts';
 import { benchSentiment } from './sentiment.ts';
@@ -96,7 +96,7 @@ async function main(argv: string[]): Promise<number> {
     try {
       options = parseScaleOptions(rest);
     } catch (err) {
-      if (!(err instanceof ScaleUsageError)) throw err;
+      if (!(err instanceof UsageError)) throw err;
       process.stderr.write(`${err.message}\n\n${usage}`);
       return 2;
     }

@@ -1,6 +1,6 @@
 // The options of `npm run bench -- scale`, read from the command line and checked here, so that a
 // bad flag stops the bench with a clear message before it starts any server.
-import { parseArgs } from 'node:util';
+import { parseFlags, UsageError } from '../src/cli/flags.ts';
 
 export interface ScaleOptions {
   /** Length of each measured window. */
@@ -21,43 +21,31 @@ export interface ScaleOptions {
   peer: boolean;
 }
 
-export class ScaleUsageError extends Error {}
-
 function whole(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
   if (raw === undefined) return fallback;
   const n = Number(raw);
-  if (raw.trim() === '' || !Number.isInteger(n) || n < min || n > max) throw new ScaleUsageError(`--${name} must be a whole number from ${min} to ${max}, not "${raw}"`);
+  if (raw.trim() === '' || !Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${name} must be a whole number from ${min} to ${max}, not "${raw}"`);
   return n;
 }
 
 export function parseScaleOptions(args: string[]): ScaleOptions {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: {
-        seconds: { type: 'string' },
-        reviewers: { type: 'string' },
-        processes: { type: 'string' },
-        sse: { type: 'string' },
-        connections: { type: 'string' },
-        pool: { type: 'string' },
-        source: { type: 'boolean' },
-        'cpu-prof': { type: 'string' },
-        'no-peer': { type: 'boolean' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (err) {
-    throw new ScaleUsageError(err instanceof Error ? err.message : String(err));
-  }
+  const values = parseFlags(args, {
+    seconds: { type: 'string' },
+    reviewers: { type: 'string' },
+    processes: { type: 'string' },
+    sse: { type: 'string' },
+    connections: { type: 'string' },
+    pool: { type: 'string' },
+    source: { type: 'boolean' },
+    'cpu-prof': { type: 'string' },
+    'no-peer': { type: 'boolean' },
+  });
   const processes = (values.processes ?? '1,2').split(',').map((p) => whole('processes', p.trim(), 1, 1, 8));
-  if (new Set(processes).size !== processes.length) throw new ScaleUsageError(`--processes names a count twice: "${values.processes}"`);
+  if (new Set(processes).size !== processes.length) throw new UsageError(`--processes names a count twice: "${values.processes}"`);
   const reviewers = whole('reviewers', values.reviewers, 64, 1, 500);
-  if (reviewers < Math.max(...processes)) throw new ScaleUsageError(`--reviewers (${reviewers}) must be at least the largest --processes count (${Math.max(...processes)}): each process gets reviewers`);
+  if (reviewers < Math.max(...processes)) throw new UsageError(`--reviewers (${reviewers}) must be at least the largest --processes count (${Math.max(...processes)}): each process gets reviewers`);
   const cpuProfDir = values['cpu-prof'] ?? null;
-  if (cpuProfDir !== null && cpuProfDir.trim() === '') throw new ScaleUsageError('--cpu-prof needs a folder');
+  if (cpuProfDir !== null && cpuProfDir.trim() === '') throw new UsageError('--cpu-prof needs a folder');
   return {
     seconds: whole('seconds', values.seconds, 8, 1, 600),
     reviewers,

@@ -3,7 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { parseScaleOptions, ScaleUsageError } from '../bench/scaleOptions.ts';
+import { parseScaleOptions } from '../bench/scaleOptions.ts';
+import { UsageError } from '../src/cli/flags.ts';
 
 test('scale bench: defaults', () => {
   const o = parseScaleOptions([]);
@@ -22,7 +23,7 @@ test('scale bench: options are read', () => {
 
 test('scale bench: bad flags are refused with a message naming them', () => {
   const refused = (args: string[], pattern: RegExp) =>
-    assert.throws(() => parseScaleOptions(args), (err: unknown) => err instanceof ScaleUsageError && pattern.test(err.message), `${args.join(' ')} should be refused`);
+    assert.throws(() => parseScaleOptions(args), (err: unknown) => err instanceof UsageError && pattern.test(err.message), `${args.join(' ')} should be refused`);
   refused(['--bogus'], /bogus/);
   refused(['--seconds'], /--seconds/);
   refused(['--seconds', '0'], /--seconds must be a whole number from 1/);
