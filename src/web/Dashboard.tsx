@@ -92,6 +92,8 @@ export function Dashboard() {
     const to = new Date();
     const from = new Date(to.getTime() - span * 1000);
     setPeriod({ from: from.toISOString(), to: to.toISOString() });
+    // Another workflow's figures under this workflow's name would mislead; show none until ours arrive.
+    setData(null);
     let stale = false;
     const load = () =>
       get<DashboardData>(`/v1/workflows/${encodeURIComponent(name)}/dashboard${query({ from: from.toISOString(), to: new Date().toISOString(), bucket })}`)
@@ -152,6 +154,7 @@ export function Dashboard() {
         </label>
       </div>
       {error && <p className="notice error" role="alert">{error}</p>}
+      {!data && !error && name && <p className="muted" role="status">Loading {name}…</p>}
       {t && acc && series && (
         <>
           <div className="tiles">
