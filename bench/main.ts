@@ -47,6 +47,9 @@ options (scale):
   --connections N   connections of the closed-loop run that finds the peak (default 32)
   --pool N          TANDEM_POOL_SIZE of each server (default 16)
   --no-peer         leave graphile-worker out
+  --floor           also measure bench/floorServer.ts, twice: the least an HTTP claim+answer
+                    service can do on this machine (one SQL statement per request, no
+                    framework), then the same with claims and answers batched per process
   --source, --cpu-prof DIR   as for load (one profile folder per process count)
 `;
 

@@ -177,15 +177,19 @@ export interface ServerChild {
   stop(): Promise<void>;
 }
 
-export async function startServer(cleanup: Cleanup, o: { databaseUrl: string; poolSize: number; mode: 'dist' | 'source'; cpuProfDir: string | null }): Promise<ServerChild> {
+export async function startServer(
+  cleanup: Cleanup,
+  o: { databaseUrl: string; poolSize: number; mode: 'dist' | 'source'; cpuProfDir: string | null; floor?: 'plain' | 'batched' | undefined },
+): Promise<ServerChild> {
   const port = await freePort();
   const args = [
     // As `npm start` and the tandem command run it (README, "Running the server").
     '--max-semi-space-size=32',
     ...(o.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${o.cpuProfDir}`] : []),
-    ...(o.mode === 'dist' ? ['dist/cli/main.js'] : ['--import', 'tsx', 'src/cli/main.ts']),
-    'serve',
-    '--no-demo',
+    // bench scale --floor: the same environment, served by the bench's floor server instead.
+    ...(o.floor ? ['--import', 'tsx', 'bench/floorServer.ts']
+      : o.mode === 'dist' ? ['dist/cli/main.js', 'serve', '--no-demo']
+      : ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--no-demo']),
   ];
   const child = spawn(process.execPath, args, {
     cwd: repo,
@@ -198,6 +202,7 @@ export async function startServer(cleanup: Cleanup, o: { databaseUrl: string; po
       TANDEM_ADMIN_KEY: adminKey,
       TANDEM_RATE_LIMIT: '100000000',
       TANDEM_POOL_SIZE: String(o.poolSize),
+      ...(o.floor === 'batched' ? { FLOOR_BATCH: '1' } : {}),
     },
   });
   let tail = '';

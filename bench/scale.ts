@@ -3,7 +3,7 @@
 // and graphile-worker doing the same queue work (add a job, complete it) on the same server in
 // the same run: the peer whose throughput Tandem's claim+answer is measured against.
 import { fork } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { request as httpRequest, type ClientRequest } from 'node:http';
 import { availableParallelism, cpus, totalmem } from 'node:os';
@@ -17,6 +17,7 @@ import {
   repo, rssSampler, sleep, sourceVersion, startServer, summariseProfile, withAdmin, withCleanup, type CpuShare, type CpuSnapshot, type ServerChild,
 } from './rig.ts';
 import type { ScaleOptions } from './scaleOptions.ts';
+import { floorSchema } from './floorSchema.ts';
 
 /** Open-loop submit rates, as shares of the peak measured in the same run. */
 export const rateShares = [0.25, 0.5, 0.8] as const;
@@ -270,6 +271,8 @@ interface TandemPhase {
 }
 
 interface TandemRun {
+  /** `floor`, `floor-batched`: the bench's floor server (bench/floorServer.ts) took Tandem's place. */
+  system: System;
   processes: number;
   peakItemsPerSec: number;
   phases: TandemPhase[];
@@ -279,38 +282,59 @@ interface TandemRun {
   profile: string | null;
 }
 
-async function runTandem(o: ScaleOptions, n: number, mode: 'dist' | 'source'): Promise<TandemRun> {
+/** The workflow, a service key and the reviewers, each signed in on the process they will work on. */
+async function tandemPeople(o: ScaleOptions, servers: ServerChild[]): Promise<{ serviceKey: string; tokens: string[] }> {
+  const base = servers[0]!.url;
+  await must(api(base, adminKey, 'POST', '/v1/workflows', { name: workflow, labels: ['ok', 'bad'], model: { type: 'none' } }), `create ${workflow}`, [201]);
+  const { key: serviceKey } = await must(api<{ key: string }>(base, adminKey, 'POST', '/v1/keys', { name: 'bench submitter', role: 'service', workflows: [workflow] }), 'create a service key', [201]);
+  const password = `bench-${randomBytes(8).toString('hex')}`;
+  const tokens: string[] = [];
+  for (let i = 0; i < o.reviewers; i++) {
+    const email = `reviewer${i}@bench.invalid`;
+    await must(api(base, adminKey, 'POST', '/v1/reviewers', { email, workflows: [workflow], password }), `add ${email}`, [201]);
+    // Signed in on the server it will work on: a session must hold on every process.
+    const s = await must(api<{ token: string }>(servers[i % servers.length]!.url, '', 'POST', '/v1/sessions', { email, password }), `sign in ${email}`, [201]);
+    tokens.push(s.token);
+  }
+  return { serviceKey, tokens };
+}
+
+/** The floor server's reviewers: a reviewer's token is its id (bench/floorServer.ts). */
+async function floorPeople(peek: pg.Client, reviewers: number): Promise<{ serviceKey: string; tokens: string[] }> {
+  const tokens = Array.from({ length: reviewers }, () => randomUUID());
+  await peek.query('INSERT INTO reviewers (id) SELECT unnest($1::uuid[])', [tokens]);
+  return { serviceKey: 'service', tokens };
+}
+
+type System = 'tandem' | 'floor' | 'floor-batched';
+
+/**
+ * `rates`: the open-loop submit rates to use instead of shares of this run's own peak. The floors
+ * take Tandem's, as the peer does, so that their pairs/s are read under the same inflow.
+ */
+async function runTandem(o: ScaleOptions, n: number, mode: 'dist' | 'source', system: System = 'tandem', rates: readonly number[] | null = null): Promise<TandemRun> {
   const cleanup = new Cleanup();
+  const floor = system !== 'tandem';
+  const label = system;
   try {
-    const db = await createDatabase(cleanup, 'tandem_bench_scale');
-    const profDir = o.cpuProfDir ? join(o.cpuProfDir, `tandem-${n}p`) : null;
+    const db = await createDatabase(cleanup, floor ? 'tandem_bench_floor' : 'tandem_bench_scale');
+    const peek = new pg.Client({ connectionString: db.url });
+    await peek.connect();
+    cleanup.add('close the bench database client', () => peek.end());
+    if (floor) await peek.query(floorSchema);
+    const profDir = o.cpuProfDir ? join(o.cpuProfDir, `${label}-${n}p`) : null;
     if (profDir) mkdirSync(profDir, { recursive: true });
     const startedAt = Date.now();
     // The first server applies the migrations; the others then start on a database that has them.
     const servers: ServerChild[] = [];
     for (let i = 0; i < n; i++) {
-      progress(`tandem, ${n} process${n > 1 ? 'es' : ''}: starting server ${i + 1} (${mode}) on ${db.name}, pool ${o.poolSize}`);
-      servers.push(await startServer(cleanup, { databaseUrl: db.url, poolSize: o.poolSize, mode, cpuProfDir: profDir }));
+      progress(`${label}, ${n} process${n > 1 ? 'es' : ''}: starting server ${i + 1} (${floor ? 'bench/floorServer.ts' : mode}) on ${db.name}, pool ${o.poolSize}`);
+      servers.push(await startServer(cleanup, { databaseUrl: db.url, poolSize: o.poolSize, mode, cpuProfDir: profDir, floor: floor ? (system === 'floor' ? 'plain' : 'batched') : undefined }));
     }
     const pids = servers.map((s) => s.pid);
     const rss = servers.map((s) => rssSampler(s.pid));
     cleanup.add('stop the RSS samplers', () => rss.forEach((r) => r.stop()));
-    const peek = new pg.Client({ connectionString: db.url });
-    await peek.connect();
-    cleanup.add('close the bench database client', () => peek.end());
-
-    const base = servers[0]!.url;
-    await must(api(base, adminKey, 'POST', '/v1/workflows', { name: workflow, labels: ['ok', 'bad'], model: { type: 'none' } }), `create ${workflow}`, [201]);
-    const { key: serviceKey } = await must(api<{ key: string }>(base, adminKey, 'POST', '/v1/keys', { name: 'bench submitter', role: 'service', workflows: [workflow] }), 'create a service key', [201]);
-    const password = `bench-${randomBytes(8).toString('hex')}`;
-    const tokens: string[] = [];
-    for (let i = 0; i < o.reviewers; i++) {
-      const email = `reviewer${i}@bench.invalid`;
-      await must(api(base, adminKey, 'POST', '/v1/reviewers', { email, workflows: [workflow], password }), `add ${email}`, [201]);
-      // Signed in on the server it will work on: a session must hold on every process.
-      const s = await must(api<{ token: string }>(servers[i % n]!.url, '', 'POST', '/v1/sessions', { email, password }), `sign in ${email}`, [201]);
-      tokens.push(s.token);
-    }
+    const { serviceKey, tokens } = floor ? await floorPeople(peek, o.reviewers) : await tandemPeople(o, servers);
 
     const rec = new Recorder();
     const submitter = new Submitter(targetsFor(servers, 1024), serviceKey, rec);
@@ -319,17 +343,17 @@ async function runTandem(o: ScaleOptions, n: number, mode: 'dist' | 'source'): P
     const openTasks = async () => Number((await peek.query<{ n: string }>(`SELECT count(*) AS n FROM tasks WHERE status = 'open'`)).rows[0]!.n);
 
     // The queue is filled for a moment before the reviewers start, so that they do not begin on an empty one.
-    progress(`tandem, ${n}p: ${closedWarmupSeconds} s of submits to fill the queue`);
+    progress(`${label}, ${n}p: ${closedWarmupSeconds} s of submits to fill the queue`);
     await submitter.closed(o.connections, performance.now() + closedWarmupSeconds * 1000);
     const reviewers = startReviewers(targetsFor(servers, Math.ceil(o.reviewers / n)), tokens, rec);
     cleanup.add('stop the reviewers', () => reviewers.stop());
 
     const phases: TandemPhase[] = [];
-    const stopTicker = ticker(() => `tandem, ${n}p: ${rec.submitted} submitted, ${rec.answered} answered, ${rec.failures.length} failures`);
+    const stopTicker = ticker(() => `${label}, ${n}p: ${rec.submitted} submitted, ${rec.answered} answered, ${rec.failures.length} failures`);
     try {
       const phase = async (name: string, rate: number | null, load: (w: Window) => Promise<void>, warm: number) => {
         const openTasksAtStart = await openTasks();
-        progress(`tandem, ${n}p: ${name}`);
+        progress(`${label}, ${n}p: ${name}`);
         const m = await measured(pids, warm, o.seconds, load);
         const sec = o.seconds;
         const submits = latency(rec.submit, m.window);
@@ -352,8 +376,8 @@ async function runTandem(o: ScaleOptions, n: number, mode: 'dist' | 'source'): P
         return p;
       };
       const peak = await phase(`peak: closed loop, ${o.connections} connections`, null, (w) => submitter.closed(o.connections, w.end), closedWarmupSeconds);
-      for (const share of rateShares) {
-        const rate = Math.max(1, Math.round(share * peak.submitsPerSec));
+      for (const [i, share] of rateShares.entries()) {
+        const rate = rates?.[i] ?? Math.max(1, Math.round(share * peak.submitsPerSec));
         // Below the peak the reviewers may answer faster than items arrive: the queue is topped up
         // first, with the reviewers paused (not measured), so that it does not run dry in the phase.
         const need = Math.max(1000, Math.ceil(1.5 * Math.max(...phases.map((ph) => ph.pairsPerSec)) * (openWarmupSeconds + o.seconds)));
@@ -363,7 +387,7 @@ async function runTandem(o: ScaleOptions, n: number, mode: 'dist' | 'source'): P
           while ((await openTasks()) < need && performance.now() < deadline) await submitter.closed(o.connections, performance.now() + 500);
           reviewers.pause(false);
         }
-        await phase(`${Math.round(share * 100)} % of peak: open loop at ${rate}/s`, rate, () => submitter.open(rate, openWarmupSeconds + o.seconds), openWarmupSeconds);
+        await phase(`${Math.round(share * 100)} % of peak: open loop at ${rate}/s${rates ? ' (Tandem\'s rate)' : ''}`, rate, () => submitter.open(rate, openWarmupSeconds + o.seconds), openWarmupSeconds);
       }
     } finally {
       stopTicker();
@@ -390,7 +414,7 @@ async function runTandem(o: ScaleOptions, n: number, mode: 'dist' | 'source'): P
       const main = files.sort((a, b) => statSync(b).size - statSync(a).size)[0];
       if (main) profile = `CPU profile of the largest server (${n}p): ${main}\n${summariseProfile(main)}`;
     }
-    return { processes: n, peakItemsPerSec: phases[0]!.submitsPerSec, phases, rss: rssOut, failures: rec.failures, check, profile };
+    return { system, processes: n, peakItemsPerSec: phases[0]!.submitsPerSec, phases, rss: rssOut, failures: rec.failures, check, profile };
   } finally {
     await cleanup.run();
   }
@@ -590,13 +614,18 @@ export function runScale(o: ScaleOptions): Promise<number> {
     const source = sourceVersion();
     progress(`machine: ${machine.nproc} CPUs (${machine.cpu}), node ${machine.node}, Postgres ${machine.postgres}`);
     const mode = o.fromSource ? 'source' : await ensureBuilt(cleanup);
-    const runs: { tandem: TandemRun; peer: PeerRun | null }[] = [];
+    const runs: { tandem: TandemRun; floors: TandemRun[]; peer: PeerRun | null }[] = [];
     for (const n of o.processes) {
       const tandem = await runTandem(o, n, mode);
       await withAdmin((c) => c.query('CHECKPOINT')).catch(() => {});
+      const floors: TandemRun[] = [];
+      for (const system of o.floor ? (['floor', 'floor-batched'] as const) : []) {
+        floors.push(await runTandem(o, n, mode, system, tandem.phases.flatMap((ph) => (ph.rate === null ? [] : [ph.rate]))));
+        await withAdmin((c) => c.query('CHECKPOINT')).catch(() => {});
+      }
       const peer = o.peer ? await runPeer(o, n, tandem) : null;
       await withAdmin((c) => c.query('CHECKPOINT')).catch(() => {});
-      runs.push({ tandem, peer });
+      runs.push({ tandem, floors, peer });
     }
     process.stdout.write(report(o, machine, source, mode, runs));
     return 0;
@@ -608,7 +637,7 @@ function report(
   machine: { nproc: number; cpu: string; memGb: number; node: string; postgres: string },
   source: string,
   mode: string,
-  runs: { tandem: TandemRun; peer: PeerRun | null }[],
+  runs: { tandem: TandemRun; floors: TandemRun[]; peer: PeerRun | null }[],
 ): string {
   const table = (rows: string[][]) => {
     const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
@@ -624,10 +653,9 @@ function report(
   ];
   const goalLines: string[] = [];
   const summary: unknown[] = [];
-  for (const { tandem: t, peer: p } of runs) {
-    out.push('', `== ${t.processes} process${t.processes > 1 ? 'es' : ''} ==`, '');
+  const systemTable = (t: TandemRun) => {
     out.push(table([
-      ['Tandem', 'items/s', 'submit', 'claim', 'answer', 'pairs/s', 'dry', 'errors', 'SSE ev/s', 'CPU'],
+      [t.system === 'tandem' ? 'Tandem' : `${t.system} (bench/floorServer.ts)`, 'items/s', 'submit', 'claim', 'answer', 'pairs/s', 'dry', 'errors', 'SSE ev/s', 'CPU'],
       ...t.phases.map((ph) => [
         ph.name, fmt(ph.submitsPerSec), ms(ph.submit), ms(ph.claim), ms(ph.answer), fmt(ph.pairsPerSec), String(ph.dry), String(ph.failures),
         `${fmt(ph.sseEventsPerClientPerSec, 1)}`, cpu(ph.cpu),
@@ -639,8 +667,18 @@ function report(
     const errs = new Map<string, number>();
     for (const f of t.failures) errs.set(`${f.kind} ${f.status}: ${f.detail.slice(0, 120)}`, (errs.get(`${f.kind} ${f.status}: ${f.detail.slice(0, 120)}`) ?? 0) + 1);
     for (const [k, v] of [...errs.entries()].slice(0, 5)) out.push(`  error ×${v}  ${k}`);
+  };
+  const pairsOver = (t: TandemRun) => t.phases.reduce((s, ph) => s + ph.pairsPerSec, 0);
+  for (const { tandem: t, floors, peer: p } of runs) {
+    out.push('', `== ${t.processes} process${t.processes > 1 ? 'es' : ''} ==`, '');
+    systemTable(t);
+    for (const f of floors) {
+      out.push('');
+      systemTable(f);
+      out.push(`${f.system} / Tandem pairs, all four windows: ${fmt(pairsOver(f) / pairsOver(t), 2)} (at Tandem's open-loop submit rates; its peak is its own)`);
+    }
     const at80 = t.phases.find((ph) => ph.name.startsWith('80 %'));
-    const tandemPairs = t.phases.reduce((s, ph) => s + ph.pairsPerSec, 0);
+    const tandemPairs = pairsOver(t);
     let ratio = Number.NaN;
     if (p) {
       out.push('');
@@ -654,6 +692,7 @@ function report(
       const peerJobs = p.phases.reduce((s, ph) => s + ph.jobsPerSec, 0);
       ratio = tandemPairs / peerJobs;
       out.push(`ratio Tandem claim+answer pairs / graphile-worker jobs, all four windows: ${fmt(ratio, 2)}`);
+      for (const f of floors) out.push(`ratio ${f.system} claim+answer pairs / graphile-worker jobs, all four windows: ${fmt(pairsOver(f) / peerJobs, 2)}`);
     }
     const errors = t.failures.length + (p?.failures.length ?? 0);
     goalLines.push(
@@ -661,7 +700,13 @@ function report(
       `  ${t.processes}p  p99 submit at 80 % of peak < ${goals.p99SubmitMs} ms   ${fmt(at80?.submit.p99 ?? Number.NaN, 1)} ms   ${at80 && at80.submit.p99 < goals.p99SubmitMs && at80.submitsPerSec >= 0.95 * (at80.rate ?? 0) ? 'met' : 'NOT met'}`,
       `  ${t.processes}p  no errors   ${errors} (${t.failures.length} Tandem, ${p?.failures.length ?? 0} peer), check ${t.check.ok ? 'consistent' : 'NOT consistent'}   ${errors === 0 && t.check.ok ? 'met' : 'NOT met'}`,
     );
-    summary.push({ processes: t.processes, tandem: { ...t, failures: t.failures.length, profile: undefined }, peer: p ? { ...p, failures: p.failures.length } : null, ratio });
+    summary.push({
+      processes: t.processes,
+      tandem: { ...t, failures: t.failures.length, profile: undefined },
+      floors: floors.map((f) => ({ ...f, failures: f.failures.length, profile: undefined })),
+      peer: p ? { ...p, failures: p.failures.length } : null,
+      ratio,
+    });
   }
   out.push('', 'goals:', ...goalLines, '');
   const json = JSON.stringify({ bench: 'scale', at: new Date().toISOString(), machine, source, options: o, runs: summary });

@@ -19,6 +19,8 @@ export interface ScaleOptions {
   cpuProfDir: string | null;
   /** Measure graphile-worker too (the default); --no-peer leaves it out. */
   peer: boolean;
+  /** Also measure bench/floorServer.ts: the least any HTTP claim+answer service can do here. */
+  floor: boolean;
 }
 
 function whole(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
@@ -39,6 +41,7 @@ export function parseScaleOptions(args: string[]): ScaleOptions {
     source: { type: 'boolean' },
     'cpu-prof': { type: 'string' },
     'no-peer': { type: 'boolean' },
+    floor: { type: 'boolean' },
   });
   const processes = (values.processes ?? '1,2').split(',').map((p) => whole('processes', p.trim(), 1, 1, 8));
   if (new Set(processes).size !== processes.length) throw new UsageError(`--processes names a count twice: "${values.processes}"`);
@@ -56,5 +59,6 @@ export function parseScaleOptions(args: string[]): ScaleOptions {
     fromSource: values.source ?? false,
     cpuProfDir,
     peer: !(values['no-peer'] ?? false),
+    floor: values.floor ?? false,
   };
 }

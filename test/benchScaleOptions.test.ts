@@ -8,16 +8,17 @@ import { UsageError } from '../src/cli/flags.ts';
 
 test('scale bench: defaults', () => {
   const o = parseScaleOptions([]);
-  assert.deepEqual(o, { seconds: 8, reviewers: 64, processes: [1, 2], sse: 8, connections: 32, poolSize: 16, fromSource: false, cpuProfDir: null, peer: true });
+  assert.deepEqual(o, { seconds: 8, reviewers: 64, processes: [1, 2], sse: 8, connections: 32, poolSize: 16, fromSource: false, cpuProfDir: null, peer: true, floor: false });
 });
 
 test('scale bench: options are read', () => {
-  const o = parseScaleOptions(['--seconds', '3', '--reviewers', '16', '--processes', '2, 3', '--sse', '0', '--no-peer', '--cpu-prof', '/tmp/p']);
+  const o = parseScaleOptions(['--seconds', '3', '--reviewers', '16', '--processes', '2, 3', '--sse', '0', '--no-peer', '--floor', '--cpu-prof', '/tmp/p']);
   assert.equal(o.seconds, 3);
   assert.equal(o.reviewers, 16);
   assert.deepEqual(o.processes, [2, 3]);
   assert.equal(o.sse, 0);
   assert.equal(o.peer, false);
+  assert.equal(o.floor, true);
   assert.equal(o.cpuProfDir, '/tmp/p');
 });
 
