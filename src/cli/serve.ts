@@ -38,7 +38,7 @@ export interface Running {
 export async function serve(config: Config, options: ServeOptions): Promise<Running> {
   const tracing = config.otlpTracesUrl ? startTracing(config.otlpTracesUrl) : null;
   if (tracing) options.log(`tracing: spans go to ${tracing.url}`);
-  const db = await openDb({ url: config.databaseUrl, dataDir: config.dataDir, poolSize: config.poolSize });
+  const db = await openDb({ url: config.databaseUrl, dataDir: config.dataDir, poolSize: config.poolSize, intakePoolSize: config.intakePoolSize });
   const applied = await migrate(db);
   if (applied.length > 0) options.log(`applied migrations: ${applied.join(', ')}`);
   const engine = await createEngine(db, { adminKey: config.adminKey, leaseSeconds: config.leaseSeconds });

@@ -53,7 +53,10 @@ export function submitItem(engine: Engine, principal: Principal, input: SubmitIn
 
 async function submitTraced(engine: Engine, principal: Principal, input: SubmitInput, span: Span): Promise<SubmitResult> {
   if (!mayAccess(principal, input.workflow)) throw forbidden(`this key may not submit to workflow "${input.workflow}"`);
-  const wf = await engine.workflows.get(engine.db, input.workflow);
+  // Every read and the write go through the intake's connections: a submit never queues behind
+  // reviewers' claims and answers for the main pool (store/db.ts Db.intake).
+  const db = engine.db.intake;
+  const wf = await engine.workflows.get(db, input.workflow);
   const text = input.text ?? null;
   const fields = input.fields ?? {};
   const metadata = input.metadata ?? {};
@@ -68,13 +71,13 @@ async function submitTraced(engine: Engine, principal: Principal, input: SubmitI
   // A repeat is rare, and the insert below detects it anyway; looking first costs every submit a
   // query, which only pays where a model call costs money per request.
   if (key !== null && wf.spec.model.type === 'openai') {
-    const seen = await getItemByKey(engine.db, wf.spec.name, key);
+    const seen = await getItemByKey(db, wf.spec.name, key);
     if (seen) return replay(seen, requestHash);
   }
 
   const itemId = newId();
   let prediction = await inSpan('tandem.predict', { parent: span, attributes: { 'tandem.workflow': wf.spec.name, 'tandem.item.id': itemId } }, async (predictSpan) => {
-    const p = await engine.models.predict(engine.db, wf, { workflow: wf.spec.name, text, fields, metadata, labels: wf.labels });
+    const p = await engine.models.predict(db, wf, { workflow: wf.spec.name, text, fields, metadata, labels: wf.labels });
     if (predictSpan.isRecording()) {
       predictSpan.setAttributes(present({ 'tandem.model': p?.model ?? 'none', 'tandem.model.label': p?.label, 'tandem.model.confidence': p?.confidence }));
     }
@@ -88,7 +91,7 @@ async function submitTraced(engine: Engine, principal: Principal, input: SubmitI
     const usable = prediction !== null && prediction.error === undefined;
     const intent = prediction !== null && prediction.error === undefined ? prediction.label : null;
     const intentConfidence = prediction !== null && prediction.error === undefined ? prediction.confidence : null;
-    const draft = await engine.drafts.draft(engine.db, wf, { text, intent, intentConfidence, fields, metadata, history: context?.history ?? [] });
+    const draft = await engine.drafts.draft(db, wf, { text, intent, intentConfidence, fields, metadata, history: context?.history ?? [] });
     drafted = draft.draft;
     const signals = replySignals(wf, { text, intent, metadata, sentiment: engine.sentiment(text) }, context);
     const withDraft: Prediction = prediction ?? { labels: {}, label: null, confidence: null, explanation: [], model: 'none' };
@@ -96,9 +99,9 @@ async function submitTraced(engine: Engine, principal: Principal, input: SubmitI
     prediction = prediction === null && drafted === null ? null : withDraft;
     replyRouting = (r) => routeReply({ route: r, draft: drafted, draftProblem: draft.problem ?? (usable ? undefined : `no usable prediction: ${prediction?.error ?? 'no model'}`), settings, signals, livePriority: context ? livePriority : 0 });
   }
-  const target = wf.spec.targetAccuracy === undefined ? null : targetRouting(wf, await engine.tunings.current(engine.db, wf.spec.name));
+  const target = wf.spec.targetAccuracy === undefined ? null : targetRouting(wf, await engine.tunings.current(db, wf.spec.name));
   const usual = target?.policy ?? wf.spec.policy;
-  const surge = await surgeRouting(engine, wf, usual);
+  const surge = await surgeRouting(engine, wf, usual, db);
   const ruleFields = text === null ? fields : { text, ...fields };
   const decided = decideRoute({
     policy: surge.policy,
@@ -115,7 +118,7 @@ async function submitTraced(engine: Engine, principal: Principal, input: SubmitI
   const route = surged.route;
   const plan = planWork(wf, route, actorName(principal), target?.reviewers ?? wf.spec.consensus.answers, surged, drafted);
   const inserted = await insertRoutedItem(
-    engine.db,
+    db,
     { id: itemId, workflow: wf.spec.name, idempotencyKey: key, requestHash, text, fields, metadata, prediction, route, status: plan.decision ? 'decided' : 'pending', traceParent: traceParentOf(span) },
     plan.decision,
     plan.tasks,
@@ -126,7 +129,7 @@ async function submitTraced(engine: Engine, principal: Principal, input: SubmitI
   }
   if (!inserted) {
     // Another request with the same key won the race while this one was predicting.
-    const seen = key === null ? null : await getItemByKey(engine.db, wf.spec.name, key);
+    const seen = key === null ? null : await getItemByKey(db, wf.spec.name, key);
     if (!seen) throw new Error('item insert conflicted but no item holds the key');
     return replay(seen, requestHash);
   }

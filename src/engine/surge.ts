@@ -74,9 +74,9 @@ export interface SurgeRouting {
   policy: PolicySpec;
 }
 
-export async function surgeRouting(engine: Engine, wf: CompiledWorkflow, usual: PolicySpec): Promise<SurgeRouting> {
+export async function surgeRouting(engine: Engine, wf: CompiledWorkflow, usual: PolicySpec, db: Queryable): Promise<SurgeRouting> {
   if (!wf.surge) return { state: baseSurgeState, policy: usual };
-  const state = await engine.surges.current(engine.db, wf.spec.name);
+  const state = await engine.surges.current(db, wf.spec.name);
   return { state, policy: surgePolicy(usual, wf.surge, state) };
 }
 

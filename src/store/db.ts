@@ -17,6 +17,12 @@ export interface Queryable {
 
 export interface Db extends Queryable {
   readonly kind: 'pglite' | 'postgres';
+  /**
+   * Connections of their own for taking items in (a submit's one write). Reviewers' claims and
+   * answers queue for the main pool under load; a customer's message must not wait behind them.
+   * The embedded database has one connection, and there this is the same as the Db.
+   */
+  readonly intake: Queryable;
   /** Runs fn in one transaction; commits if it resolves, rolls back if it throws. */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   /** Several statements without parameters (migrations). */
@@ -32,10 +38,12 @@ export interface OpenOptions {
   /** PGlite data folder; `memory://` for a throw-away database. */
   dataDir?: string | undefined;
   poolSize?: number | undefined;
+  /** Connections of the intake pool (Db.intake) on a Postgres server; default 4. */
+  intakePoolSize?: number | undefined;
 }
 
 export async function openDb(options: OpenOptions): Promise<Db> {
-  if (options.url) return openPostgres(options.url, options.poolSize ?? 10);
+  if (options.url) return openPostgres(options.url, options.poolSize ?? 10, options.intakePoolSize ?? 4);
   return openPglite(options.dataDir ?? './.tandem/data');
 }
 
@@ -52,6 +60,7 @@ async function openPglite(dataDir: string): Promise<Db> {
   return {
     kind: 'pglite',
     query: base.query,
+    intake: base,
     transaction: (fn) => lite.transaction((tx) => fn(asQueryable(tx))),
     exec: async (sql) => {
       await lite.exec(sql);
@@ -69,18 +78,24 @@ const ignoreError = () => {};
 /** How long a request waits to connect, or for a free connection of the pool, before it fails. */
 const connectTimeoutMs = 10_000;
 
-async function openPostgres(url: string, poolSize: number): Promise<Db> {
+async function openPostgres(url: string, poolSize: number, intakePoolSize: number): Promise<Db> {
   // JIT compilation costs more than it saves on this workload's short statements (a claim over
   // many open tasks was planned expensive enough to be compiled on every call).
   // A server that cannot be reached fails a request within connectTimeoutMs (refused connections
   // fail at once), so that callers get a 503 rather than a hanging request.
-  const pool = new pg.Pool({ connectionString: url, max: poolSize, options: '-c jit=off', connectionTimeoutMillis: connectTimeoutMs, keepAlive: true });
-  // An idle client that loses its server must not take the process down; the next query reconnects.
-  pool.on('error', () => {});
-  const query = async <T = Row>(sql: string, params?: readonly unknown[], name?: string): Promise<T[]> => {
-    const res = name ? await pool.query({ name, text: sql, values: params ? [...params] : [] }) : await pool.query(sql, params ? [...params] : undefined);
+  const newPool = (max: number) => {
+    const p = new pg.Pool({ connectionString: url, max, options: '-c jit=off', connectionTimeoutMillis: connectTimeoutMs, keepAlive: true });
+    // An idle client that loses its server must not take the process down; the next query reconnects.
+    p.on('error', () => {});
+    return p;
+  };
+  const queryOn = (p: pg.Pool) => async <T = Row>(sql: string, params?: readonly unknown[], name?: string): Promise<T[]> => {
+    const res = name ? await p.query({ name, text: sql, values: params ? [...params] : [] }) : await p.query(sql, params ? [...params] : undefined);
     return res.rows as T[];
   };
+  const pool = newPool(poolSize);
+  const intakePool = newPool(intakePoolSize);
+  const query = queryOn(pool);
   await query('SELECT 1');
   // One connection per process LISTENs for every channel. If it drops (a server restart, a
   // terminated backend), it comes back by itself with backoff and LISTENs again; what was
@@ -121,6 +136,7 @@ async function openPostgres(url: string, poolSize: number): Promise<Db> {
   return {
     kind: 'postgres',
     query,
+    intake: { query: queryOn(intakePool) },
     transaction: async (fn) => {
       const client = await pool.connect();
       // The pool watches for errors only while a client is idle. One whose server goes away
@@ -177,7 +193,7 @@ async function openPostgres(url: string, poolSize: number): Promise<Db> {
       const l = listener;
       listener = null;
       await l?.then((c) => c.end()).catch(() => {});
-      await pool.end();
+      await Promise.all([pool.end(), intakePool.end()]);
     },
   };
 }
