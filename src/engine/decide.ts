@@ -27,15 +27,11 @@ export interface Settled {
 /** `item` is the task's item, locked by the caller in this transaction (store/tasks.ts closeLeaseAnswered). */
 export async function settleAnswer(tx: Queryable, wf: CompiledWorkflow, task: TaskRow, item: ItemRow, outcome: Outcome, principal: Principal): Promise<Settled> {
   const actor = actorName(principal);
+  // The decision's event is written with it (store/decisions.ts), so `events` holds only what follows it.
   const decide = async (source: DecisionSource, o: Outcome, reason: string): Promise<Settled> => {
-    const decision = await appendDecision(tx, { itemId: item.id, source, outcome: o, actor, reason });
+    const decision = await appendDecision(tx, { itemId: item.id, source, outcome: o, actor, reason, event: true });
     await learnFrom(tx, wf, item, o);
-    const type = decision.supersedes ? 'decision.corrected' : 'decision.made';
-    return {
-      decision,
-      escalationId: null,
-      events: [{ type, workflow: wf.spec.name, itemId: item.id, payload: { version: decision.version, source, outcome: o, supersedes: decision.supersedes } }],
-    };
+    return { decision, escalationId: null, events: [] };
   };
 
   switch (task.kind) {

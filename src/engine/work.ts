@@ -159,19 +159,13 @@ async function answerTraced(engine: Engine, principal: Principal, input: AnswerI
     if (task.kind === 'gold') {
       // Scored at once; no decision, no training example.
       const scored = await settleGold(tx, wf, task, outcome, requirePerson(principal));
-      await insertEvents(tx, [
-        { type: 'task.answered', workflow: task.workflow, itemId: task.item_id, taskId: task.id, payload: { reviewer: lease.reviewerId, kind: task.kind, outcome } },
-        ...scored.events,
-      ]);
+      // `task.answered` is written by closeLeaseAnswered; these follow it.
+      await insertEvents(tx, scored.events);
       return { task: asReviewerSees(task), outcome, decision: null, escalationId: null, feedback: scored.feedback };
     }
     const settled = await settleAnswer(tx, wf, task, item, outcome, principal);
     const replied = reply ? await recordReply(tx, wf, task, reply, lease.reviewerId) : [];
-    await insertEvents(tx, [
-      { type: 'task.answered', workflow: task.workflow, itemId: task.item_id, taskId: task.id, payload: { reviewer: lease.reviewerId, kind: task.kind, outcome } },
-      ...settled.events,
-      ...replied,
-    ]);
+    await insertEvents(tx, [...settled.events, ...replied]);
     if (reply) engine.drafts.forget(wf.spec.name);
     return { task, outcome, decision: settled.decision, escalationId: settled.escalationId, feedback: null };
   });

@@ -25,23 +25,33 @@ const columns = `id::text AS id, item_id::text AS item_id, version, source, outc
  * Appends the item's next decision version, marks the item decided and wakes the clients waiting
  * for it (at commit), in one statement; the caller holds the item's lock.
  */
+/**
+ * `event`: also write the `decision.made` (or `decision.corrected`) event with the version,
+ * source, outcome and what it supersedes, in the same statement (an answer's hot path). A caller
+ * whose event says more (a lead's correction) writes its own.
+ */
 export async function appendDecision(
   db: Queryable,
-  d: { itemId: string; source: DecisionSource; outcome: unknown; actor: string; reason: string },
+  d: { itemId: string; source: DecisionSource; outcome: unknown; actor: string; reason: string; event?: boolean },
 ): Promise<DecisionRow> {
   const rows = await db.query<DecisionRow>(
     `WITH latest AS (
        SELECT id, version FROM decisions WHERE item_id = $1::uuid ORDER BY version DESC LIMIT 1
      ), decided AS (
-       UPDATE items SET status = 'decided', decided_at = coalesce(decided_at, now()) WHERE id = $1::uuid
+       UPDATE items SET status = 'decided', decided_at = coalesce(decided_at, now()) WHERE id = $1::uuid RETURNING workflow
      ), inserted AS (
        INSERT INTO decisions (id, item_id, version, source, outcome, actor, reason, supersedes)
        SELECT $6::uuid, $1::uuid, coalesce((SELECT version FROM latest), 0) + 1, $2::text, $3::jsonb, $4::text, $5::text,
               (SELECT id FROM latest)
        RETURNING *
+     ), event AS (
+       INSERT INTO events (type, workflow, item_id, payload)
+       SELECT CASE WHEN i.supersedes IS NULL THEN 'decision.made' ELSE 'decision.corrected' END, d.workflow, i.item_id,
+              jsonb_build_object('version', i.version, 'source', i.source, 'outcome', i.outcome, 'supersedes', i.supersedes)
+       FROM inserted i, decided d WHERE $7::boolean
      )
      SELECT ${columns}, pg_notify('${decisionChannel}', item_id::text) AS notified FROM inserted`,
-    [d.itemId, d.source, JSON.stringify(d.outcome), d.actor, d.reason, newId()],
+    [d.itemId, d.source, JSON.stringify(d.outcome), d.actor, d.reason, newId(), d.event ?? false],
     'appendDecision',
   );
   const row = rows[0];

@@ -162,9 +162,9 @@ export async function closeLease(db: Queryable, lease: Lease, status: 'open' | '
 }
 
 /**
- * Ends a lease that is still the caller's as done, records their answer and locks the task's item
- * (decisions on one item happen one at a time), in one statement: an answer is on the hot path.
- * Null when the lease is not the caller's, and then nothing is written.
+ * Ends a lease that is still the caller's as done, records their answer with its `task.answered`
+ * event and locks the task's item (decisions on one item happen one at a time), in one statement:
+ * an answer is on the hot path. Null when the lease is not the caller's, and then nothing is written.
  */
 export async function closeLeaseAnswered(
   db: Queryable,
@@ -179,6 +179,9 @@ export async function closeLeaseAnswered(
      ), answer AS (
        INSERT INTO answers (id, task_id, item_id, reviewer_id, assignment, outcome, note, time_spent_ms, blind)
        SELECT $4::uuid, id, item_id, $2::uuid, $3::int, $5::jsonb, $6::text, $7::int, $8::boolean FROM closed
+     ), event AS (
+       INSERT INTO events (type, workflow, item_id, task_id, payload)
+       SELECT 'task.answered', workflow, item_id, id, jsonb_build_object('reviewer', $2::text, 'kind', kind, 'outcome', $5::jsonb) FROM closed
      ), item AS (
        SELECT * FROM items WHERE id = (SELECT item_id FROM closed) FOR UPDATE
      ), task AS (
