@@ -183,6 +183,25 @@ describe('two serve processes on one Postgres database', () => {
     );
   });
 
+  test('a task claimed through one process is answered, heartbeated and refused a second answer through the other', async () => {
+    const { a, b, fresh } = servers;
+    const wf = 'cross-answer';
+    assert.equal((await client(a.url).post('/v1/workflows', labelWorkflow(wf))).status, 201);
+    assert.equal((await client(a.url).post(`/v1/workflows/${wf}/items`, { text: 'refund please' })).status, 201);
+    const token = await signedInReviewer(a.url, 'cross@test', [wf]);
+    const claim = await client(a.url, token).post('/v1/tasks/claim', { workflow: wf });
+    assert.equal(claim.status, 200);
+    const { id, assignment } = claim.body.task as { id: string; assignment: number };
+    // B never saw the claim: it reads the task, which A remembered from it.
+    assert.equal((await client(b.url, token).post(`/v1/tasks/${id}/heartbeat`, { assignment })).status, 200);
+    const answered = await client(b.url, token).post(`/v1/tasks/${id}/answer`, { assignment, label: 'billing' });
+    assert.equal(answered.status, 200, JSON.stringify(answered.body));
+    assert.equal(answered.body.decision.outcome.label, 'billing');
+    assert.equal((await client(a.url, token).post(`/v1/tasks/${id}/answer`, { assignment, label: 'bug' })).status, 409);
+    const events = await fresh.db.query<{ type: string }>(`SELECT type FROM events WHERE task_id = $1::uuid OR (item_id = $2::uuid AND type LIKE 'decision.%') ORDER BY id`, [id, claim.body.item.id]);
+    assert.deepEqual(events.map((e) => e.type), ['task.created', 'task.claimed', 'task.answered', 'decision.made']);
+  });
+
   test('one Idempotency-Key raced across both processes makes one item', async () => {
     const { a, b, fresh } = servers;
     const wf = 'idem-x';

@@ -12,7 +12,7 @@ import { insertEvents, type NewEvent } from '../store/events.ts';
 import { getTraceParent, lockItem, type ItemRow } from '../store/items.ts';
 import { inSpan, linksTo } from './tracing.ts';
 import { newId } from '../store/ids.ts';
-import { upsertDecisionExample } from '../store/examples.ts';
+import { upsertDecisionExample, type DecisionExample } from '../store/examples.ts';
 import { cancelOpenTasks, countVoteTasks, insertTask, type TaskRow } from '../store/tasks.ts';
 import { conflict, notFound } from './errors.ts';
 import { actorName, requireLead, type Principal } from './principals.ts';
@@ -29,8 +29,7 @@ export async function settleAnswer(tx: Queryable, wf: CompiledWorkflow, task: Ta
   const actor = actorName(principal);
   // The decision's event is written with it (store/decisions.ts), so `events` holds only what follows it.
   const decide = async (source: DecisionSource, o: Outcome, reason: string): Promise<Settled> => {
-    const decision = await appendDecision(tx, { itemId: item.id, source, outcome: o, actor, reason, event: true });
-    await learnFrom(tx, wf, item, o);
+    const decision = await appendDecision(tx, { itemId: item.id, source, outcome: o, actor, reason, event: true, example: exampleOf(wf, item, o) });
     return { decision, escalationId: null, events: [] };
   };
 
@@ -143,12 +142,11 @@ export async function correctDecision(
   return inSpan('tandem.decision', { attributes }, (span) => db.transaction(async (tx) => {
     const item = await lockItem(tx, itemId);
     if (!item || item.workflow !== wf.spec.name) throw notFound(`no item ${itemId}`);
-    const decision = await appendDecision(tx, { itemId, source: 'lead', outcome, actor: actorName(principal), reason });
+    const decision = await appendDecision(tx, { itemId, source: 'lead', outcome, actor: actorName(principal), reason, example: exampleOf(wf, item, outcome) });
     if (span.isRecording()) {
       span.setAttribute('tandem.decision.version', decision.version);
       span.addLinks(linksTo(await getTraceParent(tx, itemId), { 'tandem.link': 'submit' }));
     }
-    await learnFrom(tx, wf, item, outcome);
     const cancelled = await cancelOpenTasks(tx, itemId);
     await insertEvents(tx, [
       {
@@ -164,15 +162,21 @@ export async function correctDecision(
 
 /**
  * Every human decision is a labelled example for the model (a correction relabels it), written
- * in the decision's transaction so the feedback loop never misses one.
+ * with the decision (store/decisions.ts) so the feedback loop never misses one. Null when the
+ * outcome teaches no label, or the item has no text to learn from.
  */
-async function learnFrom(tx: Queryable, wf: CompiledWorkflow, item: ItemRow, outcome: Outcome): Promise<void> {
+function exampleOf(wf: CompiledWorkflow, item: ItemRow, outcome: Outcome): Omit<DecisionExample, 'itemId'> | null {
   const label =
     outcome.type === 'label' ? outcome.label
     : outcome.type === 'approve' && outcome.verdict !== 'edit' ? outcome.verdict
     // A reply teaches the intent model only when its intent is known (engine/replyAnswers.ts).
     : outcome.type === 'reply' ? outcome.intent
     : null;
-  if (label === null || !item.text) return;
-  await upsertDecisionExample(tx, { workflow: wf.spec.name, itemId: item.id, text: item.text, label });
+  return label === null || !item.text ? null : { workflow: wf.spec.name, text: item.text, label };
+}
+
+/** A confirmed audit makes no decision but is a human-verified label all the same. */
+async function learnFrom(tx: Queryable, wf: CompiledWorkflow, item: ItemRow, outcome: Outcome): Promise<void> {
+  const example = exampleOf(wf, item, outcome);
+  if (example) await upsertDecisionExample(tx, { ...example, itemId: item.id });
 }

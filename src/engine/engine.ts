@@ -8,6 +8,7 @@ import { createTuningCache, type TuningCache } from './tuning.ts';
 import { createSurgeCache, type SurgeCache } from './surge.ts';
 import { createDrafter, type Drafter } from './drafts.ts';
 import { scoreSentiment } from './sentiment.ts';
+import { createTaskFactsMemo, type TaskFactsMemo } from './taskFacts.ts';
 
 export interface EngineOptions {
   /** Lease length when a claim does not ask for one. */
@@ -26,6 +27,8 @@ export interface Engine {
   /** Each workflow's surge state, read by routing (core/surge.ts). */
   surges: SurgeCache;
   drafts: Drafter;
+  /** The workflow, item and kind of tasks claimed through this process (engine/taskFacts.ts). */
+  taskFacts: TaskFactsMemo;
   /** A customer message's sentiment in [-1, 1] (negative is upset), or null when it cannot be scored. */
   sentiment(text: string): number | null;
   leaseSeconds: number;
@@ -43,6 +46,7 @@ export async function createEngine(db: Db, options: EngineOptions = {}): Promise
     tunings: createTuningCache(),
     surges: createSurgeCache(),
     drafts: createDrafter(),
+    taskFacts: createTaskFactsMemo(),
     sentiment: scoreSentiment,
     leaseSeconds: options.leaseSeconds ?? 300,
     close: () => waiters.close(),

@@ -196,6 +196,7 @@ async function serveGold(engine: Engine, wf: CompiledWorkflow, reviewerId: strin
     await insertGoldAssignment(tx, { taskId: t.id, workflow: name, reviewerId, stage, attempt });
     return t;
   });
+  engine.taskFacts.remember(task);
   const item = await getItem(engine.db, itemId);
   if (!item) throw new Error(`gold item ${itemId} is missing`);
   return { task: asReviewerSees(task), item };

@@ -17,6 +17,7 @@ import { addWorkflowLabel } from '../store/workflows.ts';
 import type { CompiledWorkflow } from './workflows.ts';
 import { prepareReply, recordReply } from './replyAnswers.ts';
 import { asReviewerSees, planClaim, settleGold, type GoldFeedback } from './gold.ts';
+import type { TaskFacts } from './taskFacts.ts';
 
 export interface ClaimInput {
   workflow?: string | undefined;
@@ -45,11 +46,17 @@ export async function claimTask(engine: Engine, principal: Principal, input: Cla
   let workflows = visibleWorkflows(principal);
   if (reviewer.role === 'reviewer') {
     const plan = await planClaim(engine, reviewer, input.workflow ?? null, filter);
+    // A gold task was remembered as what it is (serveGold); the reviewer sees it as review work.
     if (plan.kind === 'gold') return plan.claimed;
     if (plan.workflows.length === 0) return null;
     workflows = plan.workflows;
   }
-  return claimNextTask(engine.db, { ...filter, workflows, workflow: input.workflow ?? null });
+  return remembered(engine, await claimNextTask(engine.db, { ...filter, workflows, workflow: input.workflow ?? null }));
+}
+
+function remembered<T extends ClaimedTask | null>(engine: Engine, claimed: T): T {
+  if (claimed) engine.taskFacts.remember(claimed.task);
+  return claimed;
 }
 
 export interface LeaseInput {
@@ -58,13 +65,13 @@ export interface LeaseInput {
 }
 
 export async function heartbeat(engine: Engine, principal: Principal, input: LeaseInput & { leaseSeconds?: number | undefined }): Promise<TaskRow> {
-  const lease = await leaseOf(engine.db, principal, input);
+  const lease = await leaseOf(engine, principal, input);
   const task = await extendLease(engine.db, lease, input.leaseSeconds ?? engine.leaseSeconds);
   return asReviewerSees(task ?? (await explainLostLease(engine.db, lease)));
 }
 
 export async function release(engine: Engine, principal: Principal, input: LeaseInput): Promise<TaskRow> {
-  const lease = await leaseOf(engine.db, principal, input);
+  const lease = await leaseOf(engine, principal, input);
   return engine.db.transaction(async (tx) => {
     // A gold task was made for this reviewer alone: given back, it ends.
     const task = await closeLease(tx, lease, lease.task.kind === 'gold' ? 'cancelled' : 'open');
@@ -75,7 +82,7 @@ export async function release(engine: Engine, principal: Principal, input: Lease
 }
 
 export async function escalate(engine: Engine, principal: Principal, input: LeaseInput & { reason?: string | undefined }): Promise<{ task: TaskRow; escalationId: string }> {
-  const lease = await leaseOf(engine.db, principal, input);
+  const lease = await leaseOf(engine, principal, input);
   if (lease.task.kind === 'escalation') throw invalid('this task is an escalation already; answer it', [{ path: 'taskId', message: 'is an escalation' }]);
   return engine.db.transaction(async (tx) => {
     const task = await closeLease(tx, lease, 'escalated');
@@ -139,13 +146,14 @@ export function answer(engine: Engine, principal: Principal, input: AnswerInput)
 }
 
 async function answerTraced(engine: Engine, principal: Principal, input: AnswerInput): Promise<AnswerResult> {
-  const lease = await leaseOf(engine.db, principal, input);
+  const lease = await leaseOf(engine, principal, input);
   const current = lease.task;
   let wf = await engine.workflows.get(engine.db, current.workflow);
   const label = input.outcome.label;
   if (input.addLabel && label !== undefined && !wf.labels.includes(label)) {
     // Only the lease holder may change the workflow's labels: a late answer changes nothing.
-    if (current.status !== 'leased' || current.lease_owner !== lease.reviewerId || current.assignment !== lease.assignment) await explainLostLease(engine.db, lease);
+    const now = await getTask(engine.db, lease.taskId);
+    if (now?.status !== 'leased' || now.lease_owner !== lease.reviewerId || now.assignment !== lease.assignment) await explainLostLease(engine.db, lease);
     if (wf.spec.answerType !== 'label') throw invalid('only label workflows take new labels', [{ path: 'addLabel', message: 'is only for answerType "label"' }]);
     wf = await addLabel(engine, wf.spec.name, label, actorName(principal));
   }
@@ -171,10 +179,18 @@ async function answerTraced(engine: Engine, principal: Principal, input: AnswerI
   });
 }
 
-/** The caller's lease on the task as they name it, and the task as it stands now. */
-async function leaseOf(db: Queryable, principal: Principal, input: LeaseInput): Promise<Lease & { task: TaskRow }> {
+/**
+ * The caller's lease on the task as they name it, with what never changes about the task (from
+ * the claim through this process, or read now). Whether the lease still holds is for the
+ * lease-guarded write to find out.
+ */
+async function leaseOf(engine: Engine, principal: Principal, input: LeaseInput): Promise<Lease & { task: TaskFacts }> {
   const reviewer = requirePerson(principal);
-  const task = await getTask(db, input.taskId);
+  let task: TaskFacts | null | undefined = engine.taskFacts.get(input.taskId);
+  if (!task) {
+    task = await getTask(engine.db, input.taskId);
+    if (task) engine.taskFacts.remember(task);
+  }
   if (!task || !mayAccess(principal, task.workflow)) throw notFound(`no task ${input.taskId}`);
   return { taskId: task.id, reviewerId: reviewer.id, assignment: input.assignment, task };
 }

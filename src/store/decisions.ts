@@ -3,6 +3,7 @@
 import type { Queryable } from './db.ts';
 import { decisionChannel } from './events.ts';
 import { newId } from './ids.ts';
+import { upsertDecisionExampleFrom, type DecisionExample } from './examples.ts';
 
 export type DecisionSource = 'machine' | 'human' | 'consensus' | 'lead';
 
@@ -26,14 +27,16 @@ const columns = `id::text AS id, item_id::text AS item_id, version, source, outc
  * for it (at commit), in one statement; the caller holds the item's lock.
  */
 /**
- * `event`: also write the `decision.made` (or `decision.corrected`) event with the version,
- * source, outcome and what it supersedes, in the same statement (an answer's hot path). A caller
- * whose event says more (a lead's correction) writes its own.
+ * In the same statement (an answer's hot path): with `event`, the `decision.made` (or
+ * `decision.corrected`) event with the version, source, outcome and what it supersedes (a caller
+ * whose event says more, a lead's correction, writes its own); with `example`, the item's
+ * labelled example for the model.
  */
 export async function appendDecision(
   db: Queryable,
-  d: { itemId: string; source: DecisionSource; outcome: unknown; actor: string; reason: string; event?: boolean },
+  d: { itemId: string; source: DecisionSource; outcome: unknown; actor: string; reason: string; event?: boolean; example?: Omit<DecisionExample, 'itemId'> | null },
 ): Promise<DecisionRow> {
+  const example = d.example ?? null;
   const rows = await db.query<DecisionRow>(
     `WITH latest AS (
        SELECT id, version FROM decisions WHERE item_id = $1::uuid ORDER BY version DESC LIMIT 1
@@ -49,9 +52,11 @@ export async function appendDecision(
        SELECT CASE WHEN i.supersedes IS NULL THEN 'decision.made' ELSE 'decision.corrected' END, d.workflow, i.item_id,
               jsonb_build_object('version', i.version, 'source', i.source, 'outcome', i.outcome, 'supersedes', i.supersedes)
        FROM inserted i, decided d WHERE $7::boolean
+     ), example AS (
+       ${upsertDecisionExampleFrom('(SELECT $8::text AS workflow, $1::uuid AS item_id, $9::text AS text, $10::text AS label WHERE $10::text IS NOT NULL) AS e')}
      )
      SELECT ${columns}, pg_notify('${decisionChannel}', item_id::text) AS notified FROM inserted`,
-    [d.itemId, d.source, JSON.stringify(d.outcome), d.actor, d.reason, newId(), d.event ?? false],
+    [d.itemId, d.source, JSON.stringify(d.outcome), d.actor, d.reason, newId(), d.event ?? false, example?.workflow ?? null, example?.text ?? null, example?.label ?? null],
     'appendDecision',
   );
   const row = rows[0];

@@ -8,10 +8,24 @@ export interface ExampleRow {
   label: string;
 }
 
-export async function upsertDecisionExample(db: Queryable, e: { workflow: string; itemId: string; text: string; label: string }): Promise<void> {
+export interface DecisionExample {
+  workflow: string;
+  itemId: string;
+  text: string;
+  label: string;
+}
+
+/**
+ * The statement that writes a decision's example from `rows` (columns workflow, item_id, text,
+ * label): on its own below, or inside the decision's statement (store/decisions.ts).
+ */
+export const upsertDecisionExampleFrom = (rows: string) =>
+  `INSERT INTO examples (workflow, item_id, text, label, source) SELECT workflow, item_id, text, label, 'decision' FROM ${rows}
+   ON CONFLICT (item_id) DO UPDATE SET label = EXCLUDED.label, updated_at = now(), id = nextval('examples_id_seq')`;
+
+export async function upsertDecisionExample(db: Queryable, e: DecisionExample): Promise<void> {
   await db.query(
-    `INSERT INTO examples (workflow, item_id, text, label, source) VALUES ($1::text, $2::uuid, $3::text, $4::text, 'decision')
-     ON CONFLICT (item_id) DO UPDATE SET label = EXCLUDED.label, updated_at = now(), id = nextval('examples_id_seq')`,
+    upsertDecisionExampleFrom('(VALUES ($1::text, $2::uuid, $3::text, $4::text)) AS e(workflow, item_id, text, label)'),
     [e.workflow, e.itemId, e.text, e.label],
     'upsertDecisionExample',
   );
