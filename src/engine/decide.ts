@@ -7,7 +7,7 @@ import { listVoteAnswers, type AnswerRow } from '../store/answers.ts';
 import { goldTalliesOf } from '../store/gold.ts';
 import { estimatesOf } from '../store/reviewerEstimates.ts';
 import type { Queryable } from '../store/db.ts';
-import { appendDecision, latestDecision, type DecisionRow, type DecisionSource } from '../store/decisions.ts';
+import { appendDecision, appendDecisions, latestDecision, type DecisionRow, type DecisionSource } from '../store/decisions.ts';
 import { insertEvents, type NewEvent } from '../store/events.ts';
 import { getTraceParent, lockItem, type ItemRow } from '../store/items.ts';
 import { inSpan, linksTo } from './tracing.ts';
@@ -36,8 +36,10 @@ export async function settleAnswer(tx: Queryable, wf: CompiledWorkflow, task: Ta
   switch (task.kind) {
     case 'gold':
       throw new Error('an answer on gold is scored (engine/gold.ts), never settled into a decision');
-    case 'review':
-      return decide('human', outcome, 'answered by a reviewer');
+    case 'review': {
+      const [decision] = await settleReviews(tx, [{ wf, item, outcome, actor }]);
+      return { decision: decision!, escalationId: null, events: [] };
+    }
     case 'escalation':
       await cancelOpenTasks(tx, item.id, task.id);
       return decide('lead', outcome, task.reason ?? 'escalation settled by a lead');
@@ -87,6 +89,17 @@ export async function settleAnswer(tx: Queryable, wf: CompiledWorkflow, task: Ta
       };
     }
   }
+}
+
+/**
+ * Answers on review tasks: each is a person's decision (with its event and its example), all in
+ * one statement. Here for one answer, and for the set of them in engine/answerBatch.ts.
+ */
+export function settleReviews(tx: Queryable, answers: ReadonlyArray<{ wf: CompiledWorkflow; item: ItemRow; outcome: Outcome; actor: string }>): Promise<DecisionRow[]> {
+  return appendDecisions(
+    tx,
+    answers.map((a) => ({ itemId: a.item.id, source: 'human', outcome: a.outcome, actor: a.actor, reason: 'answered by a reviewer', event: true, example: exampleOf(a.wf, a.item, a.outcome) })),
+  );
 }
 
 /**

@@ -9,6 +9,7 @@ import { createSurgeCache, type SurgeCache } from './surge.ts';
 import { createDrafter, type Drafter } from './drafts.ts';
 import { scoreSentiment } from './sentiment.ts';
 import { createTaskFactsMemo, type TaskFactsMemo } from './taskFacts.ts';
+import { createReviewAnswerBatcher, type ReviewAnswerBatcher } from './answerBatch.ts';
 
 export interface EngineOptions {
   /** Lease length when a claim does not ask for one. */
@@ -29,6 +30,8 @@ export interface Engine {
   drafts: Drafter;
   /** The workflow, item and kind of tasks claimed through this process (engine/taskFacts.ts). */
   taskFacts: TaskFactsMemo;
+  /** Answers on review tasks that arrive together settle together (engine/answerBatch.ts). */
+  reviewAnswers: ReviewAnswerBatcher;
   /** A customer message's sentiment in [-1, 1] (negative is upset), or null when it cannot be scored. */
   sentiment(text: string): number | null;
   leaseSeconds: number;
@@ -47,6 +50,7 @@ export async function createEngine(db: Db, options: EngineOptions = {}): Promise
     surges: createSurgeCache(),
     drafts: createDrafter(),
     taskFacts: createTaskFactsMemo(),
+    reviewAnswers: createReviewAnswerBatcher(db),
     sentiment: scoreSentiment,
     leaseSeconds: options.leaseSeconds ?? 300,
     close: () => waiters.close(),

@@ -160,8 +160,13 @@ async function answerTraced(engine: Engine, principal: Principal, input: AnswerI
   const parsed = parseOutcome(wf, input.outcome);
   const reply = wf.spec.answerType === 'reply' ? await prepareReply(engine.db, wf, current.item_id, parsed) : null;
   const outcome = reply?.outcome ?? parsed;
+  const record = { outcome, note: input.note ?? null, timeSpentMs: input.timeSpentMs ?? null, blind: wf.spec.blindMode };
+  if (current.kind === 'review' && reply === null) {
+    const settled = await engine.reviewAnswers.settle({ lease, answer: record, wf, outcome, actor: actorName(principal) });
+    if (settled) return { task: settled.task, outcome, decision: settled.decision, escalationId: null, feedback: null };
+  }
   return engine.db.transaction(async (tx) => {
-    const answered = await closeLeaseAnswered(tx, lease, { outcome, note: input.note ?? null, timeSpentMs: input.timeSpentMs ?? null, blind: wf.spec.blindMode });
+    const answered = await closeLeaseAnswered(tx, lease, record);
     if (!answered) return explainLostLease(tx, lease);
     const { task, item } = answered;
     if (task.kind === 'gold') {

@@ -22,46 +22,70 @@ export interface DecisionRow {
 const columns = `id::text AS id, item_id::text AS item_id, version, source, outcome, actor, reason,
   supersedes::text AS supersedes, created_at`;
 
+export interface NewDecision {
+  itemId: string;
+  source: DecisionSource;
+  outcome: unknown;
+  actor: string;
+  reason: string;
+  /**
+   * Also write the `decision.made` (or `decision.corrected`) event with the version, source,
+   * outcome and what it supersedes. A caller whose event says more (a lead's correction) writes its own.
+   */
+  event?: boolean;
+  /** Also write the item's labelled example for the model. */
+  example?: Omit<DecisionExample, 'itemId'> | null;
+}
+
 /**
  * Appends the item's next decision version, marks the item decided and wakes the clients waiting
- * for it (at commit), in one statement; the caller holds the item's lock.
+ * for it (at commit), in one statement, with its event and example when asked (an answer's hot
+ * path); the caller holds the item's lock.
  */
+export async function appendDecision(db: Queryable, d: NewDecision): Promise<DecisionRow> {
+  const row = (await appendDecisions(db, [d]))[0];
+  if (!row) throw new Error('decision insert returned no row');
+  return row;
+}
+
 /**
- * In the same statement (an answer's hot path): with `event`, the `decision.made` (or
- * `decision.corrected`) event with the version, source, outcome and what it supersedes (a caller
- * whose event says more, a lead's correction, writes its own); with `example`, the item's
- * labelled example for the model.
+ * appendDecision for several items in one statement (engine/answerBatch.ts), in the order given.
+ * Two decisions on one item in the same set would take the same version and fail on the key.
  */
-export async function appendDecision(
-  db: Queryable,
-  d: { itemId: string; source: DecisionSource; outcome: unknown; actor: string; reason: string; event?: boolean; example?: Omit<DecisionExample, 'itemId'> | null },
-): Promise<DecisionRow> {
-  const example = d.example ?? null;
-  const rows = await db.query<DecisionRow>(
-    `WITH latest AS (
-       SELECT id, version FROM decisions WHERE item_id = $1::uuid ORDER BY version DESC LIMIT 1
+export async function appendDecisions(db: Queryable, ds: readonly NewDecision[]): Promise<DecisionRow[]> {
+  const col = <T>(f: (d: NewDecision) => T) => ds.map(f);
+  return db.query<DecisionRow>(
+    `WITH input AS (
+       SELECT * FROM unnest($1::uuid[], $2::text[], $3::jsonb[], $4::text[], $5::text[], $6::uuid[], $7::boolean[], $8::text[], $9::text[], $10::text[])
+         WITH ORDINALITY AS x(item_id, source, outcome, actor, reason, id, event, example_workflow, example_text, example_label, ord)
+     ), latest AS (
+       SELECT DISTINCT ON (item_id) item_id, id, version FROM decisions
+       WHERE item_id IN (SELECT item_id FROM input) ORDER BY item_id, version DESC
      ), decided AS (
-       UPDATE items SET status = 'decided', decided_at = coalesce(decided_at, now()) WHERE id = $1::uuid RETURNING workflow
+       UPDATE items SET status = 'decided', decided_at = coalesce(decided_at, now()) FROM input WHERE items.id = input.item_id
+       RETURNING items.id, items.workflow
      ), inserted AS (
        INSERT INTO decisions (id, item_id, version, source, outcome, actor, reason, supersedes)
-       SELECT $6::uuid, $1::uuid, coalesce((SELECT version FROM latest), 0) + 1, $2::text, $3::jsonb, $4::text, $5::text,
-              (SELECT id FROM latest)
+       SELECT x.id, x.item_id, coalesce(l.version, 0) + 1, x.source, x.outcome, x.actor, x.reason, l.id
+       FROM input x LEFT JOIN latest l ON l.item_id = x.item_id
        RETURNING *
      ), event AS (
        INSERT INTO events (type, workflow, item_id, payload)
        SELECT CASE WHEN i.supersedes IS NULL THEN 'decision.made' ELSE 'decision.corrected' END, d.workflow, i.item_id,
               jsonb_build_object('version', i.version, 'source', i.source, 'outcome', i.outcome, 'supersedes', i.supersedes)
-       FROM inserted i, decided d WHERE $7::boolean
+       FROM inserted i JOIN input x ON x.id = i.id JOIN decided d ON d.id = i.item_id WHERE x.event ORDER BY x.ord
      ), example AS (
-       ${upsertDecisionExampleFrom('(SELECT $8::text AS workflow, $1::uuid AS item_id, $9::text AS text, $10::text AS label WHERE $10::text IS NOT NULL) AS e')}
+       ${upsertDecisionExampleFrom('(SELECT example_workflow AS workflow, item_id, example_text AS text, example_label AS label FROM input WHERE example_label IS NOT NULL) AS e')}
      )
-     SELECT ${columns}, pg_notify('${decisionChannel}', item_id::text) AS notified FROM inserted`,
-    [d.itemId, d.source, JSON.stringify(d.outcome), d.actor, d.reason, newId(), d.event ?? false, example?.workflow ?? null, example?.text ?? null, example?.label ?? null],
-    'appendDecision',
+     SELECT ${columns} FROM (
+       SELECT i.*, x.ord, pg_notify('${decisionChannel}', i.item_id::text) AS notified FROM inserted i JOIN input x ON x.id = i.id
+     ) r ORDER BY ord`,
+    [
+      col((d) => d.itemId), col((d) => d.source), col((d) => JSON.stringify(d.outcome)), col((d) => d.actor), col((d) => d.reason), col(() => newId()),
+      col((d) => d.event ?? false), col((d) => d.example?.workflow ?? null), col((d) => d.example?.text ?? null), col((d) => d.example?.label ?? null),
+    ],
+    'appendDecisions',
   );
-  const row = rows[0];
-  if (!row) throw new Error('decision insert returned no row');
-  return row;
 }
 
 export async function listDecisions(db: Queryable, itemId: string): Promise<DecisionRow[]> {

@@ -161,40 +161,65 @@ export async function closeLease(db: Queryable, lease: Lease, status: 'open' | '
   return rows[0] ?? null;
 }
 
+export interface AnswerRecord {
+  outcome: unknown;
+  note: string | null;
+  timeSpentMs: number | null;
+  blind: boolean | null;
+}
+
 /**
  * Ends a lease that is still the caller's as done, records their answer with its `task.answered`
  * event and locks the task's item (decisions on one item happen one at a time), in one statement:
  * an answer is on the hot path. Null when the lease is not the caller's, and then nothing is written.
  */
-export async function closeLeaseAnswered(
-  db: Queryable,
-  lease: Lease,
-  a: { outcome: unknown; note: string | null; timeSpentMs: number | null; blind: boolean | null },
-): Promise<{ task: TaskRow; item: ItemRow } | null> {
-  const rows = await db.query<TaskRow & PrefixedItem>(
-    `WITH closed AS (
+export async function closeLeaseAnswered(db: Queryable, lease: Lease, a: AnswerRecord): Promise<{ task: TaskRow; item: ItemRow } | null> {
+  return (await closeLeasesAnswered(db, [{ lease, answer: a }]))[0] ?? null;
+}
+
+/**
+ * closeLeaseAnswered for many answers in one statement (engine/answerBatch.ts): a slot is null
+ * where that lease is not the caller's. Items are locked in id order, so that two sets cannot
+ * wait on each other.
+ */
+export async function closeLeasesAnswered(db: Queryable, entries: ReadonlyArray<{ lease: Lease; answer: AnswerRecord }>): Promise<Array<{ task: TaskRow; item: ItemRow } | null>> {
+  const col = <T>(f: (e: { lease: Lease; answer: AnswerRecord }) => T) => entries.map(f);
+  const rows = await db.query<TaskRow & PrefixedItem & { ord: string }>(
+    `WITH input AS (
+       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::int[], $4::uuid[], $5::jsonb[], $6::text[], $7::int[], $8::boolean[])
+         WITH ORDINALITY AS x(task_id, reviewer_id, assignment, answer_id, outcome, note, time_spent_ms, blind, ord)
+     ), closed AS (
        UPDATE tasks SET status = 'done', updated_at = now(), lease_expires_at = NULL
-       WHERE id = $1::uuid AND status = 'leased' AND lease_owner = $2::uuid AND assignment = $3::int
-       RETURNING *
+       FROM input
+       WHERE tasks.id = input.task_id AND tasks.status = 'leased' AND tasks.lease_owner = input.reviewer_id AND tasks.assignment = input.assignment
+       RETURNING tasks.*, input.ord, input.answer_id, input.reviewer_id AS answered_by, input.outcome AS answer_outcome,
+                 input.note AS answer_note, input.time_spent_ms AS answer_time, input.blind AS answer_blind
      ), answer AS (
        INSERT INTO answers (id, task_id, item_id, reviewer_id, assignment, outcome, note, time_spent_ms, blind)
-       SELECT $4::uuid, id, item_id, $2::uuid, $3::int, $5::jsonb, $6::text, $7::int, $8::boolean FROM closed
+       SELECT answer_id, id, item_id, answered_by, assignment, answer_outcome, answer_note, answer_time, answer_blind FROM closed
      ), event AS (
        INSERT INTO events (type, workflow, item_id, task_id, payload)
-       SELECT 'task.answered', workflow, item_id, id, jsonb_build_object('reviewer', $2::text, 'kind', kind, 'outcome', $5::jsonb) FROM closed
+       SELECT 'task.answered', workflow, item_id, id, jsonb_build_object('reviewer', answered_by::text, 'kind', kind, 'outcome', answer_outcome)
+       FROM closed ORDER BY ord
      ), item AS (
-       SELECT * FROM items WHERE id = (SELECT item_id FROM closed) FOR UPDATE
+       SELECT * FROM items WHERE id IN (SELECT item_id FROM closed) ORDER BY id FOR UPDATE
      ), task AS (
-       SELECT ${columns} FROM closed
+       SELECT ${columns}, ord FROM closed
      )
      SELECT task.*, ${prefixedItemColumns('i')} FROM task JOIN item i ON i.id = task.item_id::uuid`,
-    [lease.taskId, lease.reviewerId, lease.assignment, newId(), JSON.stringify(a.outcome), a.note, a.timeSpentMs, a.blind],
-    'closeLeaseAnswered',
+    [
+      col((e) => e.lease.taskId), col((e) => e.lease.reviewerId), col((e) => e.lease.assignment), col(() => newId()),
+      col((e) => JSON.stringify(e.answer.outcome)), col((e) => e.answer.note), col((e) => e.answer.timeSpentMs), col((e) => e.answer.blind),
+    ],
+    'closeLeasesAnswered',
   );
-  const row = rows[0];
-  if (!row) return null;
-  const { item, rest } = splitItem(row);
-  return { task: rest, item };
+  const out: Array<{ task: TaskRow; item: ItemRow } | null> = entries.map(() => null);
+  for (const row of rows) {
+    const { item, rest } = splitItem(row);
+    const { ord, ...task } = rest;
+    out[Number(ord) - 1] = { task, item };
+  }
+  return out;
 }
 
 export async function insertTask(db: Queryable, itemId: string, workflow: string, t: NewTask): Promise<void> {
