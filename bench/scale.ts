@@ -342,9 +342,12 @@ async function runTandem(o: ScaleOptions, n: number, mode: 'dist' | 'source', sy
     cleanup.add('close the SSE clients', () => sse.stop());
     const openTasks = async () => Number((await peek.query<{ n: string }>(`SELECT count(*) AS n FROM tasks WHERE status = 'open'`)).rows[0]!.n);
 
-    // The queue is filled for a moment before the reviewers start, so that they do not begin on an empty one.
-    progress(`${label}, ${n}p: ${closedWarmupSeconds} s of submits to fill the queue`);
-    await submitter.closed(o.connections, performance.now() + closedWarmupSeconds * 1000);
+    // The queue is filled before the reviewers start, deep enough that the peak phase does not run
+    // dry: reviewers who answer 1,000 pairs/s would otherwise empty it while submits refill it.
+    const fill = Math.max(1000, 1000 * (closedWarmupSeconds + o.seconds));
+    progress(`${label}, ${n}p: submitting ${fill} items to fill the queue`);
+    const fillDeadline = performance.now() + 60_000;
+    while ((await openTasks()) < fill && performance.now() < fillDeadline) await submitter.closed(o.connections, performance.now() + 500);
     const reviewers = startReviewers(targetsFor(servers, Math.ceil(o.reviewers / n)), tokens, rec);
     cleanup.add('stop the reviewers', () => reviewers.stop());
 
