@@ -39,7 +39,7 @@ options (load):
                     its hotspots
 
 options (scale):
-  --seconds N       length of each measured window (default 8; a run takes 4 to 8 minutes)
+  --seconds N       length of each measured window (default 8; a run takes about 9 minutes)
   --reviewers N     reviewers claiming and answering, spread over the processes; also the
                     graphile-worker concurrency (default 64)
   --processes LIST  process counts to measure, comma-separated (default 1,2)
