@@ -1,8 +1,9 @@
 // The capacity panel of the dashboard: how many reviewers the workflow needs now for a target
 // wait (Erlang C on its measured arrivals, handle time and automation), and how that changes if
 // the confidence threshold moved.
-import { useEffect, useState } from 'react';
-import { get, message, query } from './api.ts';
+import { useState } from 'react';
+import { query } from './api.ts';
+import { useGet } from './useGet.ts';
 import { pct } from './ItemView.tsx';
 
 interface Performance {
@@ -42,18 +43,7 @@ const source = (s: string) => (s === 'measured' ? 'measured' : 'assumed');
 
 export function CapacityPanel({ workflow }: { workflow: string }) {
   const [within, setWithin] = useState(60);
-  const [data, setData] = useState<CapacityData | null>(null);
-  const [error, setError] = useState<string | null>(null);
-
-  useEffect(() => {
-    let stale = false;
-    get<CapacityData>(`/v1/workflows/${encodeURIComponent(workflow)}/capacity${query({ serviceLevel: 0.8, withinSeconds: within })}`)
-      .then((d) => !stale && (setData(d), setError(null)))
-      .catch((e) => !stale && setError(message(e)));
-    return () => {
-      stale = true;
-    };
-  }, [workflow, within]);
+  const { data, error } = useGet<CapacityData>(`/v1/workflows/${encodeURIComponent(workflow)}/capacity${query({ serviceLevel: 0.8, withinSeconds: within })}`, { keepWhileLoading: true });
 
   const p = data?.plan;
   return (

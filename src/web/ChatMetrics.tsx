@@ -1,7 +1,7 @@
 // The dashboard's panel for reply workflows: what the bot settled alone, what went to people and
 // why, how fast people answered, how customers rated it, and how much agents changed the drafts.
-import { useEffect, useState } from 'react';
-import { get, message, query } from './api.ts';
+import { query } from './api.ts';
+import { useGet } from './useGet.ts';
 import { pct } from './ItemView.tsx';
 // The server's own shapes (a pure core module, no Node types), so the two cannot drift apart.
 import type { ChatMetrics as ChatMetricsData, Ratings } from '../core/chatMetrics.ts';
@@ -14,21 +14,7 @@ function secs(s: number | null): string {
 const thumbs = (r: Ratings) => `👍 ${r.up} · 👎 ${r.down}${r.upRate !== null ? ` (${pct(r.upRate)} up)` : ''}`;
 
 export function ChatMetricsPanel({ workflow, since }: { workflow: string; since: string }) {
-  const [data, setData] = useState<ChatMetricsData | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    let stale = false;
-    const load = () =>
-      get<ChatMetricsData>(`/v1/workflows/${encodeURIComponent(workflow)}/chat-metrics${query({ since })}`)
-        .then((d) => !stale && (setData(d), setError(null)))
-        .catch((e) => !stale && setError(message(e)));
-    void load();
-    const t = setInterval(() => void load(), 15_000);
-    return () => {
-      stale = true;
-      clearInterval(t);
-    };
-  }, [workflow, since]);
+  const { data, error } = useGet<ChatMetricsData>(`/v1/workflows/${encodeURIComponent(workflow)}/chat-metrics${query({ since })}`, { everyMs: 15_000, keepWhileLoading: true });
   if (error) return <p className="notice error" role="alert">{error}</p>;
   if (!data) return null;
   const d = data.drafts;

@@ -1,7 +1,7 @@
 // The lead's dashboard: per workflow over a chosen range, the figures that say whether the
 // machine and the people together meet the target, at what cost and speed; as charts.
-import { useEffect, useMemo, useState } from 'react';
-import { get, message, query } from './api.ts';
+import { useMemo, useState } from 'react';
+import { query } from './api.ts';
 import { CapacityPanel } from './Capacity.tsx';
 import { Chart, type Line } from './Chart.tsx';
 import { pct } from './ItemView.tsx';
@@ -10,6 +10,7 @@ import { SurgePanel } from './Surge.tsx';
 import { ChatMetricsPanel } from './ChatMetrics.tsx';
 import type { Workflow } from './types.ts';
 import { WorkflowPicker } from './WorkflowPicker.tsx';
+import { useGet } from './useGet.ts';
 
 interface Bucket {
   at: string;
@@ -70,42 +71,23 @@ function duration(s: number | null): string {
 const pctAxis = (v: number) => `${Math.round(v * 100)}%`;
 
 export function Dashboard() {
-  const [workflows, setWorkflows] = useState<Workflow[]>([]);
-  const [name, setName] = useState<string>('');
+  const list = useGet<{ workflows: Workflow[] }>('/v1/workflows');
+  const workflows = list.data?.workflows ?? [];
+  const [chosen, setName] = useState<string>('');
+  const name = chosen || workflows[0]?.name || '';
   const [range, setRange] = useState(1);
-  const [data, setData] = useState<DashboardData | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [period, setPeriod] = useState<{ from: string; to: string } | null>(null);
-
-  useEffect(() => {
-    get<{ workflows: Workflow[] }>('/v1/workflows')
-      .then((r) => {
-        setWorkflows(r.workflows);
-        setName((n) => n || r.workflows[0]?.name || '');
-      })
-      .catch((e) => setError(message(e)));
-  }, []);
-
-  useEffect(() => {
-    if (!name) return;
-    const [, span, bucket] = ranges[range]!;
+  // The period starts when the workflow or range is chosen; each re-read ends it now (the server's default `to`).
+  const period = useMemo(() => {
+    if (!name) return null;
     const to = new Date();
-    const from = new Date(to.getTime() - span * 1000);
-    setPeriod({ from: from.toISOString(), to: to.toISOString() });
-    // Another workflow's figures under this workflow's name would mislead; show none until ours arrive.
-    setData(null);
-    let stale = false;
-    const load = () =>
-      get<DashboardData>(`/v1/workflows/${encodeURIComponent(name)}/dashboard${query({ from: from.toISOString(), to: new Date().toISOString(), bucket })}`)
-        .then((d) => !stale && (setData(d), setError(null)))
-        .catch((e) => !stale && setError(message(e)));
-    void load();
-    const t = setInterval(() => void load(), 30_000);
-    return () => {
-      stale = true;
-      clearInterval(t);
-    };
+    return { from: new Date(to.getTime() - ranges[range]![1] * 1000).toISOString(), to: to.toISOString() };
   }, [name, range]);
+  const dashboard = useGet<DashboardData>(
+    period && `/v1/workflows/${encodeURIComponent(name)}/dashboard${query({ from: period.from, bucket: ranges[range]![2] })}`,
+    { everyMs: 30_000 },
+  );
+  const data = dashboard.data;
+  const error = list.error ?? dashboard.error;
 
   const series = useMemo(() => {
     if (!data) return null;

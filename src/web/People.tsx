@@ -5,6 +5,7 @@ import { pct } from './ItemView.tsx';
 import { Stat, type Interval, type Measured } from './Quality.tsx';
 import type { Workflow } from './types.ts';
 import { WorkflowPicker } from './WorkflowPicker.tsx';
+import { useGet } from './useGet.ts';
 
 interface Person {
   id: string;
@@ -112,29 +113,13 @@ interface ReviewerAccuracy {
 
 /** Per reviewer on one workflow: accuracy on gold, and estimated from overlapping answers (Dawid–Skene). */
 function Accuracy() {
-  const [workflows, setWorkflows] = useState<string[]>([]);
-  const [name, setName] = useState('');
-  const [data, setData] = useState<ReviewerAccuracy | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    get<{ workflows: Workflow[] }>('/v1/workflows')
-      .then((r) => {
-        setWorkflows(r.workflows.map((w) => w.name));
-        setName((n) => n || r.workflows[0]?.name || '');
-      })
-      .catch((e) => setError(message(e)));
-  }, []);
-  useEffect(() => {
-    if (!name) return;
-    let stale = false;
-    setData(null);
-    get<ReviewerAccuracy>(`/v1/workflows/${encodeURIComponent(name)}/quality/reviewers`)
-      .then((d) => !stale && (setData(d), setError(null)))
-      .catch((e) => !stale && setError(message(e)));
-    return () => {
-      stale = true;
-    };
-  }, [name]);
+  const list = useGet<{ workflows: Workflow[] }>('/v1/workflows');
+  const workflows = (list.data?.workflows ?? []).map((w) => w.name);
+  const [chosen, setName] = useState('');
+  const name = chosen || workflows[0] || '';
+  const accuracy = useGet<ReviewerAccuracy>(name ? `/v1/workflows/${encodeURIComponent(name)}/quality/reviewers` : null);
+  const data = accuracy.data;
+  const error = list.error ?? accuracy.error;
   const ds = data?.dawidSkene;
   const byId = new Map<string, { email: string; gold?: ReviewerAccuracy['gold'][number]; ds?: { accuracy: number; answers: number } }>();
   for (const g of data?.gold ?? []) byId.set(g.reviewer.id, { email: g.reviewer.email, gold: g });

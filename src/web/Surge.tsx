@@ -1,7 +1,7 @@
 // The dashboard's surge panel: which steps of the workflow's surge policy are in effect, the
 // forecast wait they answer to, and the latest changes with their reasons.
-import { useEffect, useState } from 'react';
-import { get, message, query } from './api.ts';
+import { query } from './api.ts';
+import { useGet } from './useGet.ts';
 
 interface Measured {
   queueDepth?: number;
@@ -49,23 +49,7 @@ function seconds(s: number | null | undefined): string {
 }
 
 export function SurgePanel({ workflow }: { workflow: string }) {
-  const [data, setData] = useState<SurgeData | null>(null);
-  const [error, setError] = useState<string | null>(null);
-
-  useEffect(() => {
-    let stale = false;
-    setData(null);
-    const load = () =>
-      get<SurgeData>(`/v1/workflows/${encodeURIComponent(workflow)}/surge${query({ limit: 10 })}`)
-        .then((d) => !stale && (setData(d), setError(null)))
-        .catch((e) => !stale && setError(message(e)));
-    void load();
-    const t = setInterval(() => void load(), 15_000);
-    return () => {
-      stale = true;
-      clearInterval(t);
-    };
-  }, [workflow]);
+  const { data, error } = useGet<SurgeData>(`/v1/workflows/${encodeURIComponent(workflow)}/surge${query({ limit: 10 })}`, { everyMs: 15_000 });
 
   const m = data?.measured;
   return (
