@@ -8,6 +8,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
+import { createBatcher } from '../src/engine/batcher.ts';
 
 const submitSql = `
 WITH item AS (
@@ -109,46 +110,18 @@ WITH input AS (
 )
 SELECT id FROM closed`;
 
-/**
- * Runs what is pending as one batch whenever fewer than `inFlight` batches are out: under load the
- * batches grow by themselves, and a lone request goes at once.
- */
-class Batcher<In, Out> {
-  private pending: { input: In; resolve: (o: Out) => void; reject: (e: unknown) => void }[] = [];
-  private running = 0;
-  constructor(private run: (inputs: In[]) => Promise<Out[]>, private inFlight = 4, private max = 64) {}
-  push(input: In): Promise<Out> {
-    return new Promise((resolve, reject) => {
-      this.pending.push({ input, resolve, reject });
-      this.pump();
-    });
-  }
-  private pump(): void {
-    while (this.running < this.inFlight && this.pending.length > 0) {
-      const batch = this.pending.splice(0, this.max);
-      this.running += 1;
-      this.run(batch.map((b) => b.input)).then(
-        (outs) => batch.forEach((b, i) => b.resolve(outs[i]!)),
-        (err: unknown) => batch.forEach((b) => b.reject(err)),
-      ).finally(() => {
-        this.running -= 1;
-        this.pump();
-      });
-    }
-  }
-}
-
+// The same batching as Tandem's answers (src/engine/batcher.ts), so that the two are compared on it.
 interface ClaimRow { id: string; item_id: string; assignment: number; workflow: string; text: string; metadata: unknown }
 
 const batched = process.env.FLOOR_BATCH === '1';
 // One claim batch at a time: batches that ran side by side each walked past the rows the others had locked.
-const claims = new Batcher<{ workflow: string; owner: string }, ClaimRow | null>(async (inputs) => {
+const claimInBatch = createBatcher<{ workflow: string; owner: string }, ClaimRow | null>(async (inputs) => {
   // One workflow per batch in this bench; a mixed batch would be split by workflow.
   const r = await pool.query<ClaimRow & { ord: string }>(claimBatchSql, [inputs[0]!.workflow, inputs.map((i) => i.owner)]);
   const byOrd = new Map(r.rows.map((row) => [Number(row.ord), row]));
   return inputs.map((_, i) => byOrd.get(i + 1) ?? null);
 }, 1);
-const answers = new Batcher<{ taskId: string; owner: string; assignment: number; label: string }, boolean>(async (inputs) => {
+const answerInBatch = createBatcher<{ taskId: string; owner: string; assignment: number; label: string }, boolean>(async (inputs) => {
   const r = await pool.query<{ id: string }>(answerBatchSql, [
     inputs.map((i) => i.taskId), inputs.map((i) => i.owner), inputs.map((i) => i.assignment), inputs.map(() => randomUUID()),
     inputs.map((i) => JSON.stringify({ type: 'label', label: i.label })), inputs.map((i) => i.label),
@@ -221,7 +194,7 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
   if (url === '/v1/tasks/claim') {
     if (who === 'service') return send(res, 403, { title: 'reviewers claim' });
     const row = batched
-      ? await claims.push({ workflow: String(input.workflow ?? ''), owner: who })
+      ? await claimInBatch({ workflow: String(input.workflow ?? ''), owner: who })
       : ((await pool.query<ClaimRow>(claimSql, [String(input.workflow ?? ''), who])).rows[0] ?? null);
     if (!row) return send(res, 204);
     return send(res, 200, { task: { id: row.id, assignment: row.assignment, workflow: row.workflow }, item: { id: row.item_id, text: row.text, metadata: row.metadata } });
@@ -230,7 +203,7 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
   if (answer) {
     const label = String(input.label ?? '');
     if (batched) {
-      const ok = await answers.push({ taskId: answer[1]!, owner: who, assignment: Number(input.assignment), label });
+      const ok = await answerInBatch({ taskId: answer[1]!, owner: who, assignment: Number(input.assignment), label });
       return ok ? send(res, 200, { taskId: answer[1] }) : send(res, 409, { title: 'the lease is not yours' });
     }
     const r = await pool.query(answerSql, [answer[1]!, who, Number(input.assignment), randomUUID(), JSON.stringify({ type: 'label', label }), label]);

@@ -8,6 +8,7 @@ import type { Outcome } from '../core/types.ts';
 import type { Db } from '../store/db.ts';
 import type { DecisionRow } from '../store/decisions.ts';
 import { closeLeasesAnswered, type AnswerRecord, type Lease, type TaskRow } from '../store/tasks.ts';
+import { createBatcher } from './batcher.ts';
 import { settleReviews } from './decide.ts';
 import type { CompiledWorkflow } from './workflows.ts';
 
@@ -31,16 +32,10 @@ export interface ReviewAnswerBatcher {
   readonly largestSet: number;
 }
 
-/**
- * Whatever is waiting goes as one set whenever fewer than `inFlight` sets are at the database:
- * under load the sets grow by themselves, and a lone answer goes at once.
- */
+/** Sets form as engine/batcher.ts forms batches: under load they grow, and a lone answer goes at once. */
 export function createReviewAnswerBatcher(db: Db, inFlight = 4, max = 64): ReviewAnswerBatcher {
-  const waiting: { a: ReviewAnswer; done: (r: ReviewSettled | null) => void }[] = [];
-  let running = 0;
   let largestSet = 0;
-
-  const settleSet = async (set: ReviewAnswer[]): Promise<Array<ReviewSettled | null>> => {
+  const settle = createBatcher<ReviewAnswer, ReviewSettled | null>(async (set) => {
     try {
       return await db.transaction(async (tx) => {
         const closed = await closeLeasesAnswered(tx, set);
@@ -58,27 +53,9 @@ export function createReviewAnswerBatcher(db: Db, inFlight = 4, max = 64): Revie
       // Nothing of the set was written: each answer goes the one-by-one way, which reports its own error.
       return set.map(() => null);
     }
-  };
-
-  const pump = () => {
-    while (running < inFlight && waiting.length > 0) {
-      const set = waiting.splice(0, max);
-      running += 1;
-      void settleSet(set.map((w) => w.a))
-        .then((results) => set.forEach((w, i) => w.done(results[i] ?? null)))
-        .finally(() => {
-          running -= 1;
-          pump();
-        });
-    }
-  };
-
+  }, inFlight, max);
   return {
-    settle: (a) =>
-      new Promise((done) => {
-        waiting.push({ a, done });
-        pump();
-      }),
+    settle,
     get largestSet() {
       return largestSet;
     },

@@ -1,0 +1,27 @@
+// Work that arrives while earlier work is at the database goes there together: whatever is
+// waiting runs as one batch whenever fewer than `inFlight` batches are out, so under load the
+// batches grow by themselves and a lone input goes at once. `run` answers each input in order.
+export function createBatcher<In, Out>(run: (inputs: In[]) => Promise<Out[]>, inFlight = 4, max = 64): (input: In) => Promise<Out> {
+  const waiting: { input: In; resolve: (o: Out) => void; reject: (e: unknown) => void }[] = [];
+  let running = 0;
+  const pump = () => {
+    while (running < inFlight && waiting.length > 0) {
+      const batch = waiting.splice(0, max);
+      running += 1;
+      run(batch.map((b) => b.input))
+        .then(
+          (outs) => batch.forEach((b, i) => b.resolve(outs[i]!)),
+          (err: unknown) => batch.forEach((b) => b.reject(err)),
+        )
+        .finally(() => {
+          running -= 1;
+          pump();
+        });
+    }
+  };
+  return (input) =>
+    new Promise<Out>((resolve, reject) => {
+      waiting.push({ input, resolve, reject });
+      pump();
+    });
+}
