@@ -7,7 +7,7 @@ import { listVoteAnswers, type AnswerRow } from '../store/answers.ts';
 import { goldTalliesOf } from '../store/gold.ts';
 import { estimatesOf } from '../store/reviewerEstimates.ts';
 import type { Queryable } from '../store/db.ts';
-import { appendDecision, appendDecisions, latestDecision, type DecisionRow, type DecisionSource } from '../store/decisions.ts';
+import { appendDecision, appendDecisions, latestDecision, type DecisionRow, type DecisionSource, type NewDecision } from '../store/decisions.ts';
 import { insertEvents, type NewEvent } from '../store/events.ts';
 import { getTraceParent, lockItem, type ItemRow } from '../store/items.ts';
 import { inSpan, linksTo } from './tracing.ts';
@@ -29,7 +29,7 @@ export async function settleAnswer(tx: Queryable, wf: CompiledWorkflow, task: Ta
   const actor = actorName(principal);
   // The decision's event is written with it (store/decisions.ts), so `events` holds only what follows it.
   const decide = async (source: DecisionSource, o: Outcome, reason: string): Promise<Settled> => {
-    const decision = await appendDecision(tx, { itemId: item.id, source, outcome: o, actor, reason, event: true, example: exampleOf(wf, item, o) });
+    const decision = await appendDecision(tx, decisionOf(wf, item, source, o, actor, reason));
     return { decision, escalationId: null, events: [] };
   };
 
@@ -96,10 +96,12 @@ export async function settleAnswer(tx: Queryable, wf: CompiledWorkflow, task: Ta
  * one statement. Here for one answer, and for the set of them in engine/answerBatch.ts.
  */
 export function settleReviews(tx: Queryable, answers: ReadonlyArray<{ wf: CompiledWorkflow; item: ItemRow; outcome: Outcome; actor: string }>): Promise<DecisionRow[]> {
-  return appendDecisions(
-    tx,
-    answers.map((a) => ({ itemId: a.item.id, source: 'human', outcome: a.outcome, actor: a.actor, reason: 'answered by a reviewer', event: true, example: exampleOf(a.wf, a.item, a.outcome) })),
-  );
+  return appendDecisions(tx, answers.map((a) => decisionOf(a.wf, a.item, 'human', a.outcome, a.actor, 'answered by a reviewer')));
+}
+
+/** A person's decision on an answer, written with its event and its example. */
+function decisionOf(wf: CompiledWorkflow, item: ItemRow, source: DecisionSource, outcome: Outcome, actor: string, reason: string): NewDecision {
+  return { itemId: item.id, source, outcome, actor, reason, event: true, example: exampleOf(wf, item, outcome) };
 }
 
 /**

@@ -51,10 +51,7 @@ export async function claimTask(engine: Engine, principal: Principal, input: Cla
     if (plan.workflows.length === 0) return null;
     workflows = plan.workflows;
   }
-  return remembered(engine, await claimNextTask(engine.db, { ...filter, workflows, workflow: input.workflow ?? null }));
-}
-
-function remembered<T extends ClaimedTask | null>(engine: Engine, claimed: T): T {
+  const claimed = await claimNextTask(engine.db, { ...filter, workflows, workflow: input.workflow ?? null });
   if (claimed) engine.taskFacts.remember(claimed.task);
   return claimed;
 }
