@@ -10,6 +10,7 @@ import { createDrafter, type Drafter } from './drafts.ts';
 import { scoreSentiment } from './sentiment.ts';
 import { createTaskFactsMemo, type TaskFactsMemo } from './taskFacts.ts';
 import { createReviewAnswerBatcher, type ReviewAnswerBatcher } from './answerBatch.ts';
+import { createClaimBatcher, type ClaimBatcher } from './claimBatch.ts';
 
 export interface EngineOptions {
   /** Lease length when a claim does not ask for one. */
@@ -32,6 +33,8 @@ export interface Engine {
   taskFacts: TaskFactsMemo;
   /** Answers on review tasks that arrive together settle together (engine/answerBatch.ts). */
   reviewAnswers: ReviewAnswerBatcher;
+  /** Claims that arrive together for the same work are served by one statement (engine/claimBatch.ts). */
+  claims: ClaimBatcher;
   /** A customer message's sentiment in [-1, 1] (negative is upset), or null when it cannot be scored. */
   sentiment(text: string): number | null;
   leaseSeconds: number;
@@ -51,6 +54,7 @@ export async function createEngine(db: Db, options: EngineOptions = {}): Promise
     drafts: createDrafter(),
     taskFacts: createTaskFactsMemo(),
     reviewAnswers: createReviewAnswerBatcher(db),
+    claims: createClaimBatcher(db),
     sentiment: scoreSentiment,
     leaseSeconds: options.leaseSeconds ?? 300,
     close: () => waiters.close(),

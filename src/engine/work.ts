@@ -5,7 +5,7 @@ import { newId } from '../store/ids.ts';
 import type { Queryable } from '../store/db.ts';
 import { insertEvents } from '../store/events.ts';
 import { getTraceParent, type ItemRow } from '../store/items.ts';
-import { claimNextTask, closeLease, closeLeaseAnswered, extendLease, getTask, insertTask, type Lease, type TaskRow } from '../store/tasks.ts';
+import { closeLease, closeLeaseAnswered, extendLease, getTask, insertTask, type Lease, type TaskRow } from '../store/tasks.ts';
 import type { DecisionRow } from '../store/decisions.ts';
 import { settleAnswer } from './decide.ts';
 import { inSpan, linksTo, markSpan } from './tracing.ts';
@@ -51,7 +51,7 @@ export async function claimTask(engine: Engine, principal: Principal, input: Cla
     if (plan.workflows.length === 0) return null;
     workflows = plan.workflows;
   }
-  const claimed = await claimNextTask(engine.db, { ...filter, workflows, workflow: input.workflow ?? null });
+  const claimed = await engine.claims.claim({ ...filter, workflows, workflow: input.workflow ?? null });
   if (claimed) engine.taskFacts.remember(claimed.task);
   return claimed;
 }

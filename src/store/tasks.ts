@@ -43,7 +43,7 @@ export interface ClaimFilter {
 }
 
 // The open tasks a claimer may take (a task deferred by a surge waits until it is released): $1 workflows (null: all), $2 workflow, $3 queue, $4 skills,
-// $5 may take escalations, $6 reviewer.
+// $5 may take escalations, $6 the claimers: a vote is not theirs to take on an item where any of them holds or gave a vote.
 const claimable = `t.status = 'open' AND NOT t.deferred
          AND ($1::text[] IS NULL OR t.workflow = ANY($1::text[]))
          AND ($2::text IS NULL OR t.workflow = $2::text)
@@ -52,45 +52,70 @@ const claimable = `t.status = 'open' AND NOT t.deferred
          AND ($5::boolean OR t.kind <> 'escalation')
          AND (t.kind <> 'vote' OR NOT EXISTS (
            SELECT 1 FROM tasks o
-           WHERE o.item_id = t.item_id AND o.kind = 'vote' AND o.lease_owner = $6::uuid AND o.status IN ('leased', 'done')))`;
+           WHERE o.item_id = t.item_id AND o.kind = 'vote' AND o.lease_owner = ANY($6::uuid[]) AND o.status IN ('leased', 'done')))`;
 
-const claimParams = (f: ClaimFilter) =>
+/** What a claim asks for, apart from who asks: claims with equal filters can be served as one set. */
+export type SharedClaimFilter = Omit<ClaimFilter, 'reviewerId'>;
+
+const claimParams = (f: SharedClaimFilter, reviewerIds: readonly string[]) =>
   // One visible workflow is the common case: as an equality it lets the claim walk tasks_claim in order.
-  [f.workflows, f.workflow ?? (f.workflows?.length === 1 ? f.workflows[0] : null), f.queue, f.skills, f.mayTakeEscalations, f.reviewerId];
+  [f.workflows, f.workflow ?? (f.workflows?.length === 1 ? f.workflows[0] : null), f.queue, f.skills, f.mayTakeEscalations, reviewerIds];
 
-export async function claimNextTask(db: Queryable, f: ClaimFilter): Promise<{ task: TaskRow; item: ItemRow } | null> {
+export type ClaimedRow = { task: TaskRow; item: ItemRow };
+
+export async function claimNextTask(db: Queryable, f: ClaimFilter): Promise<ClaimedRow | null> {
+  const { reviewerId, ...shared } = f;
+  return (await claimNextTasks(db, shared, [reviewerId]))[0] ?? null;
+}
+
+/**
+ * Leases the best open tasks to several claimers in one statement (engine/claimBatch.ts): the
+ * first claimer gets the best task, the second the next, and so on. A slot is null when the set
+ * found fewer tasks than claimers; that is not proof of an empty queue for that claimer (a vote
+ * another claimer of the set gave is left out for all of them), so the caller asks again alone.
+ * The claimers must be distinct people.
+ */
+export async function claimNextTasks(db: Queryable, f: SharedClaimFilter, reviewerIds: readonly string[]): Promise<Array<ClaimedRow | null>> {
   // The task's item comes in the same statement: a claim is one round trip.
-  const rows = await db.query<TaskRow & PrefixedItem>(
-    `WITH next AS (
-       SELECT t.id FROM tasks t
+  const rows = await db.query<TaskRow & PrefixedItem & { ord: string }>(
+    `WITH picked AS (
+       SELECT t.id, t.priority, t.due_at, t.created_at FROM tasks t
        WHERE ${claimable}
        ORDER BY t.priority DESC, t.due_at, t.created_at
-       LIMIT 1
+       LIMIT cardinality($6::uuid[])
        FOR UPDATE SKIP LOCKED
+     ), next AS (
+       SELECT id, row_number() OVER (ORDER BY priority DESC, due_at, created_at) AS ord FROM picked
+     ), claimers AS (
+       SELECT * FROM unnest($6::uuid[]) WITH ORDINALITY AS c(reviewer_id, ord)
      ), claimed AS (
-       UPDATE tasks SET status = 'leased', lease_owner = $6::uuid, assignment = assignment + 1,
+       UPDATE tasks SET status = 'leased', lease_owner = claimers.reviewer_id, assignment = assignment + 1,
               lease_expires_at = now() + make_interval(secs => $7::int), updated_at = now()
-       FROM next WHERE tasks.id = next.id
-       RETURNING tasks.*
+       FROM next JOIN claimers USING (ord) WHERE tasks.id = next.id
+       RETURNING tasks.*, claimers.ord
      ), event AS (
        INSERT INTO events (type, workflow, item_id, task_id, payload)
-       SELECT 'task.claimed', workflow, item_id, id, jsonb_build_object('reviewer', $6::text, 'assignment', assignment)
-       FROM claimed
+       SELECT 'task.claimed', workflow, item_id, id, jsonb_build_object('reviewer', lease_owner::text, 'assignment', assignment)
+       FROM claimed ORDER BY ord
      ), task AS (
-       SELECT ${columns} FROM claimed
+       SELECT ${columns}, ord FROM claimed
      )
      SELECT task.*, ${prefixedItemColumns('i')} FROM task JOIN items i ON i.id = task.item_id::uuid`,
-    [...claimParams(f), f.leaseSeconds],
+    [...claimParams(f, reviewerIds), f.leaseSeconds],
   );
-  const row = rows[0];
-  if (!row) return null;
-  const { item, rest } = splitItem(row);
-  return { task: rest, item };
+  const out: Array<ClaimedRow | null> = reviewerIds.map(() => null);
+  for (const row of rows) {
+    const { ord, ...rest } = row;
+    const { item, rest: task } = splitItem(rest);
+    out[Number(ord) - 1] = { task, item };
+  }
+  return out;
 }
 
 /** Whether a claim with this filter would find a task now (gold is only mixed into a queue that has work). */
 export async function hasClaimableTask(db: Queryable, f: ClaimFilter): Promise<boolean> {
-  const rows = await db.query(`SELECT 1 FROM tasks t WHERE ${claimable} LIMIT 1`, claimParams(f));
+  const { reviewerId, ...shared } = f;
+  const rows = await db.query(`SELECT 1 FROM tasks t WHERE ${claimable} LIMIT 1`, claimParams(shared, [reviewerId]));
   return rows.length > 0;
 }
 
