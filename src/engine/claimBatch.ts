@@ -2,8 +2,8 @@
 // escalations, lease length) are served together: one statement leases a task to each claimer
 // (store/tasks.ts claimNextTasks), instead of a statement each. A claimer the set could not serve
 // asks again alone: the set leaves out votes any of its claimers gave, so its shortfall is not
-// proof that the queue is empty for that claimer. The same person twice in a set (two tabs) asks
-// alone too, so that one person never gets two votes on one item.
+// proof that the queue is empty for that claimer. One person's claims (two tabs) go one after the
+// other, so that they never meet in a set or race each other to two votes on one item.
 import type { Queryable } from '../store/db.ts';
 import { claimNextTask, claimNextTasks, type ClaimFilter, type ClaimedRow, type SharedClaimFilter } from '../store/tasks.ts';
 import { createBatcher } from './batcher.ts';
@@ -28,30 +28,20 @@ export function createClaimBatcher(db: Queryable, inFlight = 2, max = 64): Claim
     });
     const alone: number[] = [];
     await Promise.all(
-      [...groups.values()].map(async (members) => {
-        const seen = new Set<string>();
-        const set = members.filter((i) => {
-          const r = filters[i]!.reviewerId;
-          if (seen.has(r)) {
-            alone.push(i);
-            return false;
-          }
-          seen.add(r);
-          return true;
-        });
+      [...groups.values()].map(async (set) => {
         const { reviewerId: _, ...shared } = filters[set[0]!]!;
-        let served: Array<ClaimedRow | null>;
+        let served: Array<ClaimedRow | null> | null;
         try {
           served = await claimNextTasks(db, shared, set.map((i) => filters[i]!.reviewerId));
         } catch {
           // Nothing was leased: each claim goes alone, which reports its own error.
-          served = set.map(() => null);
+          served = null;
         }
-        largestSet = Math.max(largestSet, served.filter((c) => c !== null).length);
+        largestSet = Math.max(largestSet, served?.filter((c) => c !== null).length ?? 0);
         set.forEach((i, k) => {
-          const c = served[k] ?? null;
+          const c = served?.[k] ?? null;
           // A set of one is the claim alone: its null is final.
-          if (c !== null || set.length === 1) out[i] = c;
+          if (c !== null || (served !== null && set.length === 1)) out[i] = c;
           else alone.push(i);
         });
       }),
@@ -59,7 +49,18 @@ export function createClaimBatcher(db: Queryable, inFlight = 2, max = 64): Claim
     for (const i of alone) out[i] = await claimNextTask(db, filters[i]!);
     return out.map((c) => c ?? null);
   };
-  const claim = createBatcher(serveSet, inFlight, max);
+  const inSet = createBatcher(serveSet, inFlight, max);
+  const lastClaimOf = new Map<string, Promise<unknown>>();
+  const claim = (f: ClaimFilter): Promise<ClaimedRow | null> => {
+    const before = lastClaimOf.get(f.reviewerId);
+    const mine = before ? before.then(() => inSet(f), () => inSet(f)) : inSet(f);
+    lastClaimOf.set(f.reviewerId, mine);
+    const forget = () => {
+      if (lastClaimOf.get(f.reviewerId) === mine) lastClaimOf.delete(f.reviewerId);
+    };
+    mine.then(forget, forget);
+    return mine;
+  };
   return {
     claim,
     get largestSet() {
