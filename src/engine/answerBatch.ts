@@ -38,6 +38,10 @@ export function createReviewAnswerBatcher(db: Db, inFlight = 4, max = 64): Revie
   const settle = createBatcher<ReviewAnswer, ReviewSettled | null>(async (set) => {
     try {
       return await db.transaction(async (tx) => {
+        // The set's two statements are prepared; left to choose, Postgres plans them anew for
+        // every set (an array parameter looks larger to a generic plan than to one made for its
+        // values), which cost more CPU than running them. Their generic plans are index lookups.
+        await tx.query('SET LOCAL plan_cache_mode = force_generic_plan');
         const closed = await closeLeasesAnswered(tx, set);
         const open = set.flatMap((a, i) => {
           const c = closed[i];
