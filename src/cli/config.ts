@@ -18,6 +18,8 @@ export interface Config {
   estimateMs: number;
   /** How often the surge controller measures each workflow's load and moves its surge state. */
   surgeMs: number;
+  /** How often one process looks whether the queue's tables need a VACUUM or ANALYZE (engine/upkeep.ts); 0: never. */
+  upkeepMs: number;
   demoIntervalMs: number;
   /** Bearer token that may scrape /metrics from anywhere; without it only 127.0.0.1 may. */
   metricsToken: string | undefined;
@@ -49,6 +51,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     retrainMs: intFrom(env, 'TANDEM_RETRAIN_MS', 5000, 100, 86_400_000),
     estimateMs: intFrom(env, 'TANDEM_ESTIMATE_MS', 60_000, 100, 86_400_000),
     surgeMs: intFrom(env, 'TANDEM_SURGE_MS', 10_000, 50, 86_400_000),
+    upkeepMs: intFrom(env, 'TANDEM_UPKEEP_MS', 2000, 0, 86_400_000),
     demoIntervalMs: intFrom(env, 'TANDEM_DEMO_INTERVAL_MS', 4000, 10, 86_400_000),
     metricsToken: env.TANDEM_METRICS_TOKEN || undefined,
     otlpTracesUrl: otlpTracesUrl(env),

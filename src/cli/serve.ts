@@ -6,6 +6,7 @@ import { bootstrapAdmin } from '../engine/access.ts';
 import { createEngine, type Engine } from '../engine/engine.ts';
 import { startTimekeeper, type Timekeeper } from '../engine/timekeeper.ts';
 import { startPeriodic } from '../engine/periodic.ts';
+import { startUpkeep } from '../engine/upkeep.ts';
 import { finishUnroutedMessages } from '../engine/conversations.ts';
 import { startRetrainer } from '../engine/retrain.ts';
 import { startEstimator } from '../engine/reviewerEstimates.ts';
@@ -61,6 +62,7 @@ export async function serve(config: Config, options: ServeOptions): Promise<Runn
   const webhooks = startWebhookDispatcher(db, {}, (err) => options.log(`webhook dispatcher failed: ${String(err)}`));
   const notifier = startNotifier(db, {}, (err) => options.log(`notifier failed: ${String(err)}`));
   const surges = startSurgeController(engine, { intervalMs: config.surgeMs }, options.log);
+  const upkeep = startUpkeep(db, config.upkeepMs, options.log);
   // Customer messages a crashed process left without a bot reply or handoff are finished here.
   const chatRepair = startPeriodic(() => finishUnroutedMessages(engine), 15_000, (err) => options.log(`conversation repair failed: ${String(err)}`));
   const app = await buildServer(engine, { bodyLimit: config.bodyLimit, rateLimitPerMinute: config.rateLimitPerMinute, logger: true, metricsToken: config.metricsToken });
@@ -82,6 +84,7 @@ export async function serve(config: Config, options: ServeOptions): Promise<Runn
         await webhooks.stop();
         await notifier.stop();
         await surges.stop();
+        await upkeep?.stop();
         await chatRepair.stop();
         await engine.close();
         await db.close();
