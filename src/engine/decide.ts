@@ -7,7 +7,7 @@ import { listVoteAnswers, type AnswerRow } from '../store/answers.ts';
 import { goldTalliesOf } from '../store/gold.ts';
 import { estimatesOf } from '../store/reviewerEstimates.ts';
 import type { Queryable } from '../store/db.ts';
-import { appendDecision, appendDecisions, latestDecision, type DecisionRow, type DecisionSource, type NewDecision } from '../store/decisions.ts';
+import { appendDecision, latestDecision, type DecisionRow, type DecisionSource, type NewDecision } from '../store/decisions.ts';
 import { insertEvents, type NewEvent } from '../store/events.ts';
 import { getTraceParent, lockItem, type ItemRow } from '../store/items.ts';
 import { inSpan, linksTo } from './tracing.ts';
@@ -36,10 +36,8 @@ export async function settleAnswer(tx: Queryable, wf: CompiledWorkflow, task: Ta
   switch (task.kind) {
     case 'gold':
       throw new Error('an answer on gold is scored (engine/gold.ts), never settled into a decision');
-    case 'review': {
-      const [decision] = await settleReviews(tx, [{ wf, item, outcome, actor }]);
-      return { decision: decision!, escalationId: null, events: [] };
-    }
+    case 'review':
+      return decide('human', outcome, reviewReason);
     case 'escalation':
       await cancelOpenTasks(tx, item.id, task.id);
       return decide('lead', outcome, task.reason ?? 'escalation settled by a lead');
@@ -91,12 +89,12 @@ export async function settleAnswer(tx: Queryable, wf: CompiledWorkflow, task: Ta
   }
 }
 
-/**
- * Answers on review tasks: each is a person's decision (with its event and its example), all in
- * one statement. Here for one answer, and for the set of them in engine/answerBatch.ts.
- */
-export function settleReviews(tx: Queryable, answers: ReadonlyArray<{ wf: CompiledWorkflow; item: ItemRow; outcome: Outcome; actor: string }>): Promise<DecisionRow[]> {
-  return appendDecisions(tx, answers.map((a) => decisionOf(a.wf, a.item, 'human', a.outcome, a.actor, 'answered by a reviewer')));
+/** A review answer is a person's decision, for this reason (here and in store/reviewSets.ts). */
+const reviewReason = 'answered by a reviewer';
+
+/** What a review answer's decision is, for the set statement (store/reviewSets.ts) that writes it as settleReviews does. */
+export function reviewDecisionOf(outcome: Outcome, actor: string): { actor: string; reason: string; exampleLabel: string | null } {
+  return { actor, reason: reviewReason, exampleLabel: exampleLabelOf(outcome) };
 }
 
 /** A person's decision on an answer, written with its event and its example. */
@@ -181,13 +179,17 @@ export async function correctDecision(
  * outcome teaches no label, or the item has no text to learn from.
  */
 function exampleOf(wf: CompiledWorkflow, item: ItemRow, outcome: Outcome): Omit<DecisionExample, 'itemId'> | null {
-  const label =
-    outcome.type === 'label' ? outcome.label
+  const label = exampleLabelOf(outcome);
+  return label === null || !item.text ? null : { workflow: wf.spec.name, text: item.text, label };
+}
+
+/** The label an outcome teaches the model, if any. */
+function exampleLabelOf(outcome: Outcome): string | null {
+  return outcome.type === 'label' ? outcome.label
     : outcome.type === 'approve' && outcome.verdict !== 'edit' ? outcome.verdict
     // A reply teaches the intent model only when its intent is known (engine/replyAnswers.ts).
-    : outcome.type === 'reply' ? outcome.intent
+    : outcome.type === 'reply' ? (outcome.intent ?? null)
     : null;
-  return label === null || !item.text ? null : { workflow: wf.spec.name, text: item.text, label };
 }
 
 /** A confirmed audit makes no decision but is a human-verified label all the same. */

@@ -159,7 +159,7 @@ async function answerTraced(engine: Engine, principal: Principal, input: AnswerI
   const outcome = reply?.outcome ?? parsed;
   const record = { outcome, note: input.note ?? null, timeSpentMs: input.timeSpentMs ?? null, blind: wf.spec.blindMode };
   if (current.kind === 'review' && reply === null) {
-    const settled = await engine.reviewAnswers.settle({ lease, answer: record, wf, outcome, actor: actorName(principal) });
+    const settled = await engine.reviewAnswers.settle({ lease, answer: record, outcome, actor: actorName(principal) });
     if (settled) return { task: settled.task, outcome, decision: settled.decision, escalationId: null, feedback: null };
   }
   return engine.db.transaction(async (tx) => {

@@ -49,8 +49,8 @@ export async function appendDecision(db: Queryable, d: NewDecision): Promise<Dec
 }
 
 /**
- * appendDecision for several items in one statement (engine/answerBatch.ts), in the order given.
- * Two decisions on one item in the same set would take the same version and fail on the key.
+ * appendDecision for several items in one statement, in the order given. Two decisions on one
+ * item in the same call would take the same version and fail on the key.
  */
 export async function appendDecisions(db: Queryable, ds: readonly NewDecision[]): Promise<DecisionRow[]> {
   const col = <T>(f: (d: NewDecision) => T) => ds.map(f);

@@ -27,7 +27,7 @@ export interface TaskRow {
   updated_at: Date;
 }
 
-const columns = `id::text AS id, item_id::text AS item_id, workflow, queue, kind, status, priority, due_at, skills,
+export const taskColumns = `id::text AS id, item_id::text AS item_id, workflow, queue, kind, status, priority, due_at, skills,
   assignment, lease_owner::text AS lease_owner, lease_expires_at, overdue_at, reason, created_at, updated_at`;
 
 export interface ClaimFilter {
@@ -105,7 +105,7 @@ export async function claimNextTasks(db: Queryable, f: SharedClaimFilter, review
        SELECT 'task.claimed', workflow, item_id, id, jsonb_build_object('reviewer', lease_owner::text, 'assignment', assignment)
        FROM claimed ORDER BY ord
      ), task AS (
-       SELECT ${columns}, ord FROM claimed
+       SELECT ${taskColumns}, ord FROM claimed
      ), lazy_commit AS (
        SELECT set_config('synchronous_commit', 'off', true)
      )
@@ -146,7 +146,7 @@ export async function insertLeasedTask(
        INSERT INTO events (type, workflow, item_id, task_id, payload)
        SELECT 'task.claimed', workflow, item_id, id, jsonb_build_object('reviewer', $8::text, 'assignment', assignment) FROM claimed
      )
-     SELECT ${columns} FROM claimed`,
+     SELECT ${taskColumns} FROM claimed`,
     [t.id, t.itemId, t.workflow, t.queue, t.kind, t.dueInSeconds, t.reason, t.reviewerId, t.leaseSeconds],
   );
   const row = rows[0];
@@ -155,12 +155,12 @@ export async function insertLeasedTask(
 }
 
 export async function getTask(db: Queryable, id: string): Promise<TaskRow | null> {
-  const rows = await db.query<TaskRow>(`SELECT ${columns} FROM tasks WHERE id = $1::uuid`, [id], 'getTask');
+  const rows = await db.query<TaskRow>(`SELECT ${taskColumns} FROM tasks WHERE id = $1::uuid`, [id], 'getTask');
   return rows[0] ?? null;
 }
 
 export async function listItemTasks(db: Queryable, itemId: string): Promise<TaskRow[]> {
-  return db.query<TaskRow>(`SELECT ${columns} FROM tasks WHERE item_id = $1::uuid ORDER BY created_at, id`, [itemId]);
+  return db.query<TaskRow>(`SELECT ${taskColumns} FROM tasks WHERE item_id = $1::uuid ORDER BY created_at, id`, [itemId]);
 }
 
 export interface Lease {
@@ -174,7 +174,7 @@ export async function extendLease(db: Queryable, lease: Lease, leaseSeconds: num
   const rows = await db.query<TaskRow>(
     `UPDATE tasks SET lease_expires_at = now() + make_interval(secs => $4::int), updated_at = now()
      WHERE id = $1::uuid AND status = 'leased' AND lease_owner = $2::uuid AND assignment = $3::int
-     RETURNING ${columns}`,
+     RETURNING ${taskColumns}`,
     [lease.taskId, lease.reviewerId, lease.assignment, leaseSeconds],
     'extendLease',
   );
@@ -188,7 +188,7 @@ export async function closeLease(db: Queryable, lease: Lease, status: 'open' | '
             lease_owner = CASE WHEN $4::text = 'open' THEN NULL ELSE lease_owner END,
             lease_expires_at = NULL
      WHERE id = $1::uuid AND status = 'leased' AND lease_owner = $2::uuid AND assignment = $3::int
-     RETURNING ${columns}`,
+     RETURNING ${taskColumns}`,
     [lease.taskId, lease.reviewerId, lease.assignment, status],
     'closeLease',
   );
@@ -212,9 +212,9 @@ export async function closeLeaseAnswered(db: Queryable, lease: Lease, a: AnswerR
 }
 
 /**
- * closeLeaseAnswered for many answers in one statement (engine/answerBatch.ts): a slot is null
- * where that lease is not the caller's. Items are locked in id order, so that two sets cannot
- * wait on each other.
+ * closeLeaseAnswered for several answers in one statement: a slot is null where that lease is not
+ * the caller's. Items are locked in id order, so that two callers cannot wait on each other.
+ * (Sets of review answers take store/reviewSets.ts, which also decides.)
  */
 export async function closeLeasesAnswered(db: Queryable, entries: ReadonlyArray<{ lease: Lease; answer: AnswerRecord }>): Promise<Array<{ task: TaskRow; item: ItemRow } | null>> {
   const col = <T>(f: (e: { lease: Lease; answer: AnswerRecord }) => T) => entries.map(f);
@@ -238,7 +238,7 @@ export async function closeLeasesAnswered(db: Queryable, entries: ReadonlyArray<
      ), item AS (
        SELECT * FROM items WHERE id IN (SELECT item_id FROM closed) ORDER BY id FOR UPDATE
      ), task AS (
-       SELECT ${columns}, ord FROM closed
+       SELECT ${taskColumns}, ord FROM closed
      )
      SELECT task.*, ${prefixedItemColumns('i')} FROM task JOIN item i ON i.id = task.item_id::uuid`,
     [
