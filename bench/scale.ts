@@ -145,33 +145,45 @@ class Submitter {
   }
 }
 
-/** Reviewers, each a loop of claim → answer on its own server (round-robin), until stopped. */
-function startReviewers(targets: Target[], tokens: string[], rec: Recorder): { pause: (on: boolean) => void; stop: () => Promise<void> } {
+/**
+ * Reviewers, each a loop of claim → answer on its own server (round-robin), until stopped. With
+ * `answerNext` an answer asks for the next task (`next`), as the workspace does, and a separate
+ * claim is made only when the answer brought none; a pair is then one request.
+ */
+function startReviewers(targets: Target[], tokens: string[], rec: Recorder, answerNext: boolean): { pause: (on: boolean) => void; stop: () => Promise<void> } {
   let stopping = false;
   let paused = false;
   const claimBody = JSON.stringify({ workflow });
+  type Held = { id: string; assignment: number };
   const loop = async (token: string, t: Target) => {
+    let held: Held | null = null;
     while (!stopping) {
       if (paused) {
         await sleep(50);
         continue;
       }
       const t0 = performance.now();
-      const claim = await post(t.client, t.host, '/v1/tasks/claim', token, claimBody);
-      const t1 = performance.now();
-      if (claim.status === 204) {
-        rec.dry.push(t1);
-        await sleep(20);
-        continue;
+      let task: Held | null = held;
+      held = null;
+      let t1 = t0;
+      if (!task) {
+        const claim = await post(t.client, t.host, '/v1/tasks/claim', token, claimBody);
+        t1 = performance.now();
+        if (claim.status === 204) {
+          rec.dry.push(t1);
+          await sleep(20);
+          continue;
+        }
+        if (claim.status !== 200) {
+          rec.failures.push({ kind: 'claim', status: claim.status, at: t1, detail: claim.body.toString().slice(0, 200) });
+          await sleep(20);
+          continue;
+        }
+        rec.claim.push({ start: t0, end: t1 });
+        task = (JSON.parse(claim.body.toString()) as { task: Held }).task;
       }
-      if (claim.status !== 200) {
-        rec.failures.push({ kind: 'claim', status: claim.status, at: t1, detail: claim.body.toString().slice(0, 200) });
-        await sleep(20);
-        continue;
-      }
-      rec.claim.push({ start: t0, end: t1 });
-      const { task } = JSON.parse(claim.body.toString()) as { task: { id: string; assignment: number } };
-      const ans = await post(t.client, t.host, `/v1/tasks/${task.id}/answer`, token, JSON.stringify({ assignment: task.assignment, label: 'ok' }));
+      const body = { assignment: task.assignment, label: 'ok', ...(answerNext ? { next: { workflow } } : {}) };
+      const ans = await post(t.client, t.host, `/v1/tasks/${task.id}/answer`, token, JSON.stringify(body));
       const t2 = performance.now();
       if (ans.status !== 200) {
         rec.failures.push({ kind: 'answer', status: ans.status, at: t2, detail: ans.body.toString().slice(0, 200) });
@@ -180,6 +192,7 @@ function startReviewers(targets: Target[], tokens: string[], rec: Recorder): { p
       rec.answered += 1;
       rec.answer.push({ start: t1, end: t2 });
       rec.pair.push({ start: t0, end: t2 });
+      if (answerNext) held = (JSON.parse(ans.body.toString()) as { next?: { task: Held } | null }).next?.task ?? null;
     }
   };
   const running = tokens.map((token, i) => loop(token, targets[i % targets.length]!));
@@ -348,7 +361,7 @@ async function runTandem(o: ScaleOptions, n: number, mode: 'dist' | 'source', sy
     progress(`${label}, ${n}p: submitting ${fill} items to fill the queue`);
     const fillDeadline = performance.now() + 60_000;
     while ((await openTasks()) < fill && performance.now() < fillDeadline) await submitter.closed(o.connections, performance.now() + 500);
-    const reviewers = startReviewers(targetsFor(servers, Math.ceil(o.reviewers / n)), tokens, rec);
+    const reviewers = startReviewers(targetsFor(servers, Math.ceil(o.reviewers / n)), tokens, rec, system === 'tandem' && !o.separateClaims);
     cleanup.add('stop the reviewers', () => reviewers.stop());
 
     const phases: TandemPhase[] = [];
@@ -653,6 +666,9 @@ function report(
     `machine: ${machine.nproc} CPUs (${machine.cpu}), ${machine.memGb} GB, node ${machine.node}, Postgres ${machine.postgres}`,
     `source ${source}, server from ${mode}, pool ${o.poolSize}, ${o.seconds} s windows, ${o.reviewers} reviewers, ${o.sse} SSE clients, peak with ${o.connections} connections`,
     `latencies are p50/p99 in ms; CPU is % of one core over the window: server (Tandem processes or graphile-worker children) / all postgres / this bench / other, then machine busy`,
+    o.separateClaims
+      ? `reviewers: claim, then answer, two requests per pair (--separate-claims)`
+      : `reviewers: Tandem's take the next task with each answer ("next", as the workspace does), so "claim" counts only claims made alone and "answer" includes the next claim; the floors' claim, then answer`,
   ];
   const goalLines: string[] = [];
   const summary: unknown[] = [];

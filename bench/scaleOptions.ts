@@ -21,6 +21,11 @@ export interface ScaleOptions {
   peer: boolean;
   /** Also measure bench/floorServer.ts: the least any HTTP claim+answer service can do here. */
   floor: boolean;
+  /**
+   * Tandem's reviewers claim with a request of its own after each answer, instead of taking the
+   * next task with the answer (`next`), as the workspace does. The floors always claim separately.
+   */
+  separateClaims: boolean;
 }
 
 function whole(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
@@ -42,6 +47,7 @@ export function parseScaleOptions(args: string[]): ScaleOptions {
     'cpu-prof': { type: 'string' },
     'no-peer': { type: 'boolean' },
     floor: { type: 'boolean' },
+    'separate-claims': { type: 'boolean' },
   });
   const processes = (values.processes ?? '1,2').split(',').map((p) => whole('processes', p.trim(), 1, 1, 8));
   if (new Set(processes).size !== processes.length) throw new UsageError(`--processes names a count twice: "${values.processes}"`);
@@ -60,5 +66,6 @@ export function parseScaleOptions(args: string[]): ScaleOptions {
     cpuProfDir,
     peer: !(values['no-peer'] ?? false),
     floor: values.floor ?? false,
+    separateClaims: values['separate-claims'] ?? false,
   };
 }

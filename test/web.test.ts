@@ -216,6 +216,7 @@ describe('web app in Chromium', () => {
   test('a reviewer signs in, works the queue by keyboard, the next task shows at once, and the decision is in the audit trail', async () => {
     const first = await submit('triage', 'Where is my refund for the invoice from May?', { fields: { amount: 42 }, metadata: { segment: 'vip', channel: 'email' } });
     const second = await submit('triage', 'Please refund the double invoice', { metadata: { segment: 'standard' } });
+    const third = await submit('triage', 'The invoice was charged twice', { metadata: { segment: 'standard' } });
     const page = await signIn('rita@test');
     await page.screenshot({ path: `${shots}/queues.png` });
     await assertContrast(page, 'queues');
@@ -278,11 +279,17 @@ describe('web app in Chromium', () => {
         for (const e of list.getEntries()) w.shifted += (e as PerformanceEntry & { value: number }).value;
       }).observe({ type: 'layout-shift' });
     });
+    // The answer brings the task after the second (`next`): no claim of its own follows it.
+    const claims: string[] = [];
+    page.on('request', (r) => {
+      if (r.url().endsWith('/v1/tasks/claim')) claims.push(r.url());
+    });
     await page.keyboard.press('Enter');
     const elapsed = await page.evaluate(() => (window as unknown as { shown: Promise<number> }).shown);
     assert.ok(elapsed < 150, `the next task took ${elapsed.toFixed(0)} ms to show`);
     await page.getByText(/Saved: bug/).waitFor();
     await page.waitForTimeout(300);
+    assert.deepEqual(claims, [], 'the answer brought the next task');
     const shifted = await page.evaluate(() => (window as unknown as { shifted: number }).shifted);
     assert.ok(shifted < 0.01, `the layout shifted by ${shifted.toFixed(4)} when the next task loaded`);
     await assertContrast(page, 'workspace after an answer');
@@ -296,6 +303,8 @@ describe('web app in Chromium', () => {
 
     await page.keyboard.press('s'); // skip the second: it goes back to the queue
     await page.getByText(/Skipped/).waitFor();
+    // The third came with the answer on the first, so it shows at once.
+    assert.equal(await card.getAttribute('data-item-id'), third);
     await page.goto(`${app.url}/items/${first}`);
     await page.getByTestId('decisions').getByText(/bug/).waitFor();
     assert.match(await page.getByTestId('audit-trail').innerText(), /decision\.made/);

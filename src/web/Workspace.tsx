@@ -187,8 +187,11 @@ export function Workspace({ me }: { me: Me }) {
     setEmpty(c === null);
   }, []);
 
-  /** Shows the prefetched task at once, or claims one; then claims the one after. */
-  const advance = useCallback(async () => {
+  /**
+   * Shows the prefetched task at once, or claims one; then claims the one after, unless an answer
+   * on its way brings that one (`next`).
+   */
+  const advance = useCallback(async (ahead: 'claim' | 'with answer' = 'claim') => {
     let c = nextRef.current;
     nextRef.current = null;
     if (!c) {
@@ -205,7 +208,7 @@ export function Workspace({ me }: { me: Me }) {
       }
     }
     show(c);
-    if (c) prefetch();
+    if (c && ahead === 'claim') prefetch();
   }, [claimOne, prefetch, show]);
 
   const lostLease = useCallback((taskId: string, why: string) => {
@@ -263,19 +266,32 @@ export function Workspace({ me }: { me: Me }) {
       const timeSpentMs = Math.round(performance.now() - cur.shownAt);
       const conversationId = item.metadata.conversationId;
       if (typeof conversationId === 'string') setOpenConversation(conversationId);
-      void advance();
+      void advance('with answer');
       setNotice(null);
       const { type: _type, ...body } = outcome;
-      post<{ decision: { outcome: unknown } | null; suggestion?: Suggestion | null }>(`/v1/tasks/${task.id}/answer`, { assignment: task.assignment, ...body, timeSpentMs })
+      // The answer brings the task after the one now shown: one round trip instead of two.
+      const workflow = chosenRef.current;
+      post<{ decision: { outcome: unknown } | null; suggestion?: Suggestion | null; next?: Claim | null }>(`/v1/tasks/${task.id}/answer`, {
+        assignment: task.assignment, ...body, timeSpentMs, next: { ...(workflow ? { workflow } : {}), leaseSeconds },
+      })
         .then((r) => {
           setLast({
             text: `Saved: ${outcomeText(outcome)} on ${item.workflow}${r.decision ? ' — decided' : ''}.`,
             ...(item.blind ? { answer: outcomeText(outcome), suggestion: r.suggestion ?? null } : {}),
           });
+          const next = r.next ?? null;
+          // It waits as the one ahead, unless the reviewer moved on meanwhile: another workflow
+          // chosen, one claimed ahead already, or nothing shown (the queue had run dry).
+          if (next && chosenRef.current === workflow && currentRef.current && !nextRef.current && !prefetching.current) nextRef.current = next;
+          else if (next) void release(next);
+          else if (currentRef.current) prefetch();
         })
-        .catch((err) => setNotice({ kind: 'error', text: `Your answer “${outcomeText(outcome)}” was NOT saved: ${message(err)}` }));
+        .catch((err) => {
+          setNotice({ kind: 'error', text: `Your answer “${outcomeText(outcome)}” was NOT saved: ${message(err)}` });
+          if (currentRef.current) prefetch();
+        });
     },
-    [advance],
+    [advance, prefetch],
   );
 
   const escalate = useCallback(async () => {

@@ -1,6 +1,8 @@
 import { z } from 'zod';
-import { requirePerson, visibleWorkflows } from '../../engine/principals.ts';
-import { answer, claimTask, escalate, heartbeat, release } from '../../engine/work.ts';
+import { mayAccess, requirePerson, visibleWorkflows, type Principal } from '../../engine/principals.ts';
+import { answer, claimTask, escalate, heartbeat, release, type ClaimedTask } from '../../engine/work.ts';
+import type { Engine } from '../../engine/engine.ts';
+import { EngineError, notFound } from '../../engine/errors.ts';
 import { queueDepths } from '../../store/tasks.ts';
 import { defineRoute } from '../route.ts';
 import { decisionView, taskView } from '../views.ts';
@@ -15,6 +17,23 @@ const idParam = z.object({ id: z.uuid('must be a task id (a UUID)').describe('Ta
 const assignment = z.number().int().min(1).max(2_147_483_647).describe('The assignment number the claim returned');
 const leaseSeconds = z.number().int().min(5).max(3600).optional().describe('Lease length in seconds (default 300)');
 const taskOut = z.looseObject({ id: z.string(), assignment: z.number().int(), leaseExpiresAt: z.string().nullable() });
+const claimBody = z.object({ workflow: z.string().min(1).max(63).optional(), queue: z.string().min(1).max(63).optional(), leaseSeconds }).strict();
+
+/** A claimed task as its reviewer sees it: the item with personal data masked, and in blind mode without the machine's suggestion. */
+async function claimedView(engine: Engine, principal: Principal, { task, item }: ClaimedTask) {
+  const wf = await engine.workflows.get(engine.db, item.workflow);
+  const blind = wf.spec.blindMode;
+  const { masked, ...input } = inputFor(principal, item);
+  return {
+    task: taskView(task),
+    item: {
+      id: item.id, workflow: item.workflow, ...input, masked, blind,
+      prediction: blind ? null : item.prediction,
+      route: blind ? blindRoute(item.route) : item.route,
+      createdAt: item.created_at.toISOString(),
+    },
+  };
+}
 
 export const taskRoutes = [
   defineRoute({
@@ -24,27 +43,11 @@ export const taskRoutes = [
     summary: 'Claim the next task',
     description:
       'People only. Leases the best open task the reviewer may work (priority, then due time; skills must match; escalations only for leads) and returns it with its item, personal data masked. In a workflow with `blindMode` the machine\'s suggestion is left out (`item.blind` is true: prediction null, route without label and confidence). 204 when there is none.',
-    body: z.object({ workflow: z.string().min(1).max(63).optional(), queue: z.string().min(1).max(63).optional(), leaseSeconds }).strict(),
+    body: claimBody,
     responses: { 200: { description: 'The claimed task and its item' }, 204: { description: 'No task is waiting' } },
     async handle({ engine, principal, body }) {
       const claimed = await claimTask(engine, principal, body);
-      if (!claimed) return { status: 204 };
-      const { task, item } = claimed;
-      const wf = await engine.workflows.get(engine.db, item.workflow);
-      const blind = wf.spec.blindMode;
-      const { masked, ...input } = inputFor(principal, item);
-      return {
-        status: 200,
-        body: {
-          task: taskView(task),
-          item: {
-            id: item.id, workflow: item.workflow, ...input, masked, blind,
-            prediction: blind ? null : item.prediction,
-            route: blind ? blindRoute(item.route) : item.route,
-            createdAt: item.created_at.toISOString(),
-          },
-        },
-      };
+      return claimed ? { status: 200, body: await claimedView(engine, principal, claimed) } : { status: 204 };
     },
   }),
   defineRoute({
@@ -93,7 +96,7 @@ export const taskRoutes = [
     tag: 'tasks',
     summary: 'Answer a task',
     description:
-      'Records the answer for your assignment and settles what it can: a decision, a consensus (or an escalation when reviewers disagree), an audit result. In a blind-mode workflow the answer carries `suggestion`, the machine\'s label and confidence, hidden until now. A second answer on the same assignment, or one on a lost lease, is refused with 409.',
+      'Records the answer for your assignment and settles what it can: a decision, a consensus (or an escalation when reviewers disagree), an audit result. In a blind-mode workflow the answer carries `suggestion`, the machine\'s label and confidence, hidden until now. A second answer on the same assignment, or one on a lost lease, is refused with 409. With `next` (the body of `POST /v1/tasks/claim`), the next task is claimed once the answer is recorded and comes back as `next`, as a claim returns it, or null when none is waiting: one round trip per task instead of two. If that claim fails, the answer still stands: `next` is null and `nextError` says why.',
     params: idParam,
     body: outcomeBody
       .extend({
@@ -101,12 +104,16 @@ export const taskRoutes = [
         note: z.string().max(5000).optional(),
         timeSpentMs: z.number().int().min(0).max(86_400_000).optional().describe('Time the reviewer spent, in milliseconds'),
         addLabel: z.boolean().optional().describe('For label workflows: the label is new; add it to the workflow (the model learns it)'),
+        next: claimBody.optional().describe('Claim the next task after this answer, with these filters (as POST /v1/tasks/claim)'),
       })
       .strict(),
-    responses: { 200: { description: 'The answered task, and the decision if one was made' } },
+    responses: { 200: { description: 'The answered task, the decision if one was made, and the next task if `next` asked for one' } },
     async handle({ engine, principal, params, body }) {
-      const { assignment: a, note, timeSpentMs, addLabel, ...outcome } = body;
+      const { assignment: a, note, timeSpentMs, addLabel, next: nextFilter, ...outcome } = body;
+      // A filter that names a workflow the caller may not work is refused before anything is recorded.
+      if (nextFilter?.workflow !== undefined && !mayAccess(principal, nextFilter.workflow)) throw notFound(`no workflow named "${nextFilter.workflow}" that you work on`);
       const r = await answer(engine, principal, { taskId: params.id, assignment: a, outcome, note, timeSpentMs, addLabel });
+      const next = nextFilter ? await claimAfterAnswer(engine, principal, nextFilter) : null;
       const wf = await engine.workflows.get(engine.db, r.task.workflow);
       // Blind mode hid the machine's suggestion until now; once answered, the reviewer sees it beside their answer.
       const item = wf.spec.blindMode ? await getItem(engine.db, r.task.item_id) : null;
@@ -118,6 +125,7 @@ export const taskRoutes = [
           // In training: the right answer and the guideline note; in the qualification test: progress and the result.
           ...(r.feedback ? { feedback: r.feedback } : {}),
           ...(item ? { suggestion: p ? { label: p.label, confidence: p.confidence, explanation: p.explanation } : null } : {}),
+          ...(next ? { next: next.claimed, ...(next.error ? { nextError: next.error } : {}) } : {}),
         },
       };
     },
@@ -139,3 +147,13 @@ export const taskRoutes = [
     },
   }),
 ];
+
+/** The claim that follows an answer (`next`): its failure must not turn the recorded answer into an error. */
+async function claimAfterAnswer(engine: Engine, principal: Principal, filter: z.infer<typeof claimBody>): Promise<{ claimed: Awaited<ReturnType<typeof claimedView>> | null; error: string | null }> {
+  try {
+    const claimed = await claimTask(engine, principal, filter);
+    return { claimed: claimed ? await claimedView(engine, principal, claimed) : null, error: null };
+  } catch (err) {
+    return { claimed: null, error: err instanceof EngineError ? err.message : 'the next task could not be claimed now; claim it with POST /v1/tasks/claim' };
+  }
+}
