@@ -38,6 +38,19 @@ export interface NewDecision {
 }
 
 /**
+ * The steps every write of decisions over a set takes, as CTEs: `latest`, each item's newest
+ * decision (the new one is its version + 1 and supersedes it), and `decided`, the items marked
+ * decided (id, workflow, text). `rows` names a relation with an `item_id` column.
+ */
+export const decidingSteps = (rows: string) => `latest AS (
+       SELECT DISTINCT ON (item_id) item_id, id, version FROM decisions
+       WHERE item_id IN (SELECT item_id FROM ${rows}) ORDER BY item_id, version DESC
+     ), decided AS (
+       UPDATE items SET status = 'decided', decided_at = coalesce(decided_at, now()) FROM ${rows} WHERE items.id = ${rows}.item_id
+       RETURNING items.id, items.workflow, items.text
+     )`;
+
+/**
  * Appends the item's next decision version, marks the item decided and wakes the clients waiting
  * for it (at commit), in one statement, with its event and example when asked (an answer's hot
  * path); the caller holds the item's lock.
@@ -58,13 +71,7 @@ export async function appendDecisions(db: Queryable, ds: readonly NewDecision[])
     `WITH input AS (
        SELECT * FROM unnest($1::uuid[], $2::text[], $3::jsonb[], $4::text[], $5::text[], $6::uuid[], $7::boolean[], $8::text[], $9::text[], $10::text[])
          WITH ORDINALITY AS x(item_id, source, outcome, actor, reason, id, event, example_workflow, example_text, example_label, ord)
-     ), latest AS (
-       SELECT DISTINCT ON (item_id) item_id, id, version FROM decisions
-       WHERE item_id IN (SELECT item_id FROM input) ORDER BY item_id, version DESC
-     ), decided AS (
-       UPDATE items SET status = 'decided', decided_at = coalesce(decided_at, now()) FROM input WHERE items.id = input.item_id
-       RETURNING items.id, items.workflow
-     ), inserted AS (
+     ), ${decidingSteps('input')}, inserted AS (
        INSERT INTO decisions (id, item_id, version, source, outcome, actor, reason, supersedes)
        SELECT x.id, x.item_id, coalesce(l.version, 0) + 1, x.source, x.outcome, x.actor, x.reason, l.id
        FROM input x LEFT JOIN latest l ON l.item_id = x.item_id

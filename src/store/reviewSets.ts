@@ -8,7 +8,7 @@
 // of the items commits meanwhile, two decisions would take the same version: the key refuses
 // that, the statement fails as a whole, and the caller settles each answer the one-by-one way.
 import type { Queryable } from './db.ts';
-import type { DecisionRow } from './decisions.ts';
+import { decidingSteps, type DecisionRow } from './decisions.ts';
 import { decisionChannel } from './events.ts';
 import { upsertDecisionExampleFrom } from './examples.ts';
 import { newId } from './ids.ts';
@@ -52,13 +52,7 @@ export async function settleReviewSet(db: Queryable, entries: readonly ReviewSet
      ), answer AS (
        INSERT INTO answers (id, task_id, item_id, reviewer_id, assignment, outcome, note, time_spent_ms, blind)
        SELECT answer_id, id, item_id, answered_by, assignment, answer_outcome, answer_note, answer_time, answer_blind FROM closed
-     ), latest AS (
-       SELECT DISTINCT ON (item_id) item_id, id, version FROM decisions
-       WHERE item_id IN (SELECT item_id FROM closed) ORDER BY item_id, version DESC
-     ), decided AS (
-       UPDATE items SET status = 'decided', decided_at = coalesce(decided_at, now()) FROM closed WHERE items.id = closed.item_id
-       RETURNING items.id, items.text
-     ), inserted AS (
+     ), ${decidingSteps('closed')}, inserted AS (
        INSERT INTO decisions (id, item_id, version, source, outcome, actor, reason, supersedes)
        SELECT c.decision_id, c.item_id, coalesce(l.version, 0) + 1, 'human', c.answer_outcome, c.decided_by, c.decision_reason, l.id
        FROM closed c LEFT JOIN latest l ON l.item_id = c.item_id
