@@ -8,11 +8,11 @@ import { UsageError } from '../src/cli/flags.ts';
 
 test('scale bench: defaults', () => {
   const o = parseScaleOptions([]);
-  assert.deepEqual(o, { seconds: 8, reviewers: 64, processes: [1, 2], sse: 8, connections: 32, poolSize: 16, fromSource: false, cpuProfDir: null, peer: true, floor: false });
+  assert.deepEqual(o, { seconds: 8, reviewers: 64, processes: [1, 2], sse: 8, connections: 32, poolSize: 16, fromSource: false, cpuProfDir: null, peer: true, floor: false, separateClaims: false });
 });
 
 test('scale bench: options are read', () => {
-  const o = parseScaleOptions(['--seconds', '3', '--reviewers', '16', '--processes', '2, 3', '--sse', '0', '--no-peer', '--floor', '--cpu-prof', '/tmp/p']);
+  const o = parseScaleOptions(['--seconds', '3', '--reviewers', '16', '--processes', '2, 3', '--sse', '0', '--no-peer', '--floor', '--cpu-prof', '/tmp/p', '--separate-claims']);
   assert.equal(o.seconds, 3);
   assert.equal(o.reviewers, 16);
   assert.deepEqual(o.processes, [2, 3]);
@@ -20,6 +20,7 @@ test('scale bench: options are read', () => {
   assert.equal(o.peer, false);
   assert.equal(o.floor, true);
   assert.equal(o.cpuProfDir, '/tmp/p');
+  assert.equal(o.separateClaims, true);
 });
 
 test('scale bench: bad flags are refused with a message naming them', () => {
