@@ -1,11 +1,13 @@
 // Work that arrives while earlier work is at the database goes there together: whatever is
 // waiting runs as one batch whenever fewer than `inFlight` batches are out, so under load the
 // batches grow by themselves and a lone input goes at once. `run` answers each input in order.
-export function createBatcher<In, Out>(run: (inputs: In[]) => Promise<Out[]>, inFlight = 4, max = 64): (input: In) => Promise<Out> {
+// `inFlight` may change with the load (it is read whenever a batch could start).
+export function createBatcher<In, Out>(run: (inputs: In[]) => Promise<Out[]>, inFlight: number | (() => number) = 4, max = 64): (input: In) => Promise<Out> {
+  const limit = typeof inFlight === 'number' ? () => inFlight : inFlight;
   const waiting: { input: In; resolve: (o: Out) => void; reject: (e: unknown) => void }[] = [];
   let running = 0;
   const pump = () => {
-    while (running < inFlight && waiting.length > 0) {
+    while (running < limit() && waiting.length > 0) {
       const batch = waiting.splice(0, max);
       running += 1;
       run(batch.map((b) => b.input))

@@ -53,8 +53,10 @@ export async function createEngine(db: Db, options: EngineOptions = {}): Promise
     surges: createSurgeCache(),
     drafts: createDrafter(),
     taskFacts: createTaskFactsMemo(),
-    reviewAnswers: createReviewAnswerBatcher(db),
-    claims: createClaimBatcher(db),
+    // New items come first: while submits wait for an intake connection, reviewers' claims and
+    // answers go one set at a time (the sets grow instead), leaving the server to the intake.
+    reviewAnswers: createReviewAnswerBatcher(db, () => (db.intakeWaiting() > 0 ? 1 : 4)),
+    claims: createClaimBatcher(db, () => (db.intakeWaiting() > 0 ? 1 : 2)),
     sentiment: scoreSentiment,
     leaseSeconds: options.leaseSeconds ?? 300,
     close: () => waiters.close(),

@@ -1,0 +1,54 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createBatcher } from './batcher.ts';
+
+/** A run that records each batch and finishes when told. */
+function recorder() {
+  const batches: number[][] = [];
+  const finish: Array<() => void> = [];
+  const run = (inputs: number[]) =>
+    new Promise<number[]>((resolve) => {
+      batches.push(inputs);
+      finish.push(() => resolve(inputs.map((i) => i * 10)));
+    });
+  return { batches, finish, run };
+}
+
+test('a lone input goes at once; what arrives while batches are out goes together, in order', async () => {
+  const r = recorder();
+  const add = createBatcher(r.run, 2);
+  const outs = [1, 2, 3, 4, 5].map((i) => add(i));
+  assert.deepEqual(r.batches, [[1], [2]]);
+  r.finish[0]!();
+  await outs[0];
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(r.batches, [[1], [2], [3, 4, 5]]);
+  r.finish[1]!();
+  r.finish[2]!();
+  assert.deepEqual(await Promise.all(outs), [10, 20, 30, 40, 50]);
+});
+
+test('a limit that changes is read whenever a batch could start: under pressure one batch at a time, and larger', async () => {
+  const r = recorder();
+  let pressed = true;
+  const add = createBatcher(r.run, () => (pressed ? 1 : 3));
+  const first = [1, 2, 3].map((i) => add(i));
+  assert.deepEqual(r.batches, [[1]], 'one batch out while pressed');
+  pressed = false;
+  const more = add(4);
+  assert.deepEqual(r.batches, [[1], [2, 3, 4]], 'the next arrival starts what waits once the limit rises');
+  r.finish[0]!();
+  r.finish[1]!();
+  assert.deepEqual(await Promise.all([...first, more]), [10, 20, 30, 40]);
+});
+
+test('a batch that fails fails each of its inputs, and the batcher goes on', async () => {
+  let fail = true;
+  const add = createBatcher(async (inputs: number[]) => {
+    if (fail) throw new Error('down');
+    return inputs;
+  }, 1);
+  await assert.rejects(add(1), /down/);
+  fail = false;
+  assert.equal(await add(2), 2);
+});
