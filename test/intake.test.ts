@@ -58,8 +58,8 @@ describe('intake (postgres)', () => {
 
   test('while submits wait for an intake connection, Db.intakeWaiting says so (reviewers\' sets then go one at a time)', async () => {
     assert.equal(t.db.intakeWaiting(), 0);
-    // Hold every intake connection (4 by default) with a statement that waits.
-    const holds = Array.from({ length: 4 }, () => t.db.intake.query('SELECT pg_sleep(0.5)'));
+    // Hold every intake connection (8 by default) with a statement that waits.
+    const holds = Array.from({ length: 8 }, () => t.db.intake.query('SELECT pg_sleep(0.5)'));
     const waiting = t.db.intake.query('SELECT 1');
     await new Promise((resolve) => setTimeout(resolve, 100));
     assert.ok(t.db.intakeWaiting() >= 1, `intakeWaiting: ${t.db.intakeWaiting()}`);

@@ -47,7 +47,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimitPerMinute: intFrom(env, 'TANDEM_RATE_LIMIT', 6000, 1, 100_000_000),
     bodyLimit: intFrom(env, 'TANDEM_BODY_LIMIT', 256 * 1024, 1024, 64 * 1024 * 1024),
     poolSize: intFrom(env, 'TANDEM_POOL_SIZE', 10, 1, 1000),
-    intakePoolSize: intFrom(env, 'TANDEM_INTAKE_POOL_SIZE', 4, 1, 1000),
+    intakePoolSize: intFrom(env, 'TANDEM_INTAKE_POOL_SIZE', 8, 1, 1000),
     retrainMs: intFrom(env, 'TANDEM_RETRAIN_MS', 5000, 100, 86_400_000),
     estimateMs: intFrom(env, 'TANDEM_ESTIMATE_MS', 60_000, 100, 86_400_000),
     surgeMs: intFrom(env, 'TANDEM_SURGE_MS', 10_000, 50, 86_400_000),

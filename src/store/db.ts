@@ -40,12 +40,12 @@ export interface OpenOptions {
   /** PGlite data folder; `memory://` for a throw-away database. */
   dataDir?: string | undefined;
   poolSize?: number | undefined;
-  /** Connections of the intake pool (Db.intake) on a Postgres server; default 4. */
+  /** Connections of the intake pool (Db.intake) on a Postgres server; default 8. */
   intakePoolSize?: number | undefined;
 }
 
 export async function openDb(options: OpenOptions): Promise<Db> {
-  if (options.url) return openPostgres(options.url, options.poolSize ?? 10, options.intakePoolSize ?? 4);
+  if (options.url) return openPostgres(options.url, options.poolSize ?? 10, options.intakePoolSize ?? 8);
   return openPglite(options.dataDir ?? './.tandem/data');
 }
 
