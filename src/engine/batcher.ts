@@ -2,7 +2,13 @@
 // waiting runs as one batch whenever fewer than `inFlight` batches are out, so under load the
 // batches grow by themselves and a lone input goes at once. `run` answers each input in order.
 // `inFlight` may change with the load (it is read whenever a batch could start).
-export function createBatcher<In, Out>(run: (inputs: In[]) => Promise<Out[]>, inFlight: number | (() => number) = 4, max = 64): (input: In) => Promise<Out> {
+export interface Batcher<In, Out> {
+  (input: In): Promise<Out>;
+  /** Inputs waiting for a batch to start. */
+  waiting(): number;
+}
+
+export function createBatcher<In, Out>(run: (inputs: In[]) => Promise<Out[]>, inFlight: number | (() => number) = 4, max = 64): Batcher<In, Out> {
   const limit = typeof inFlight === 'number' ? () => inFlight : inFlight;
   const waiting: { input: In; resolve: (o: Out) => void; reject: (e: unknown) => void }[] = [];
   let running = 0;
@@ -21,9 +27,10 @@ export function createBatcher<In, Out>(run: (inputs: In[]) => Promise<Out[]>, in
         });
     }
   };
-  return (input) =>
+  const add = (input: In) =>
     new Promise<Out>((resolve, reject) => {
       waiting.push({ input, resolve, reject });
       pump();
     });
+  return Object.assign(add, { waiting: () => waiting.length });
 }

@@ -11,6 +11,7 @@ import { scoreSentiment } from './sentiment.ts';
 import { createTaskFactsMemo, type TaskFactsMemo } from './taskFacts.ts';
 import { createReviewAnswerBatcher, type ReviewAnswerBatcher } from './answerBatch.ts';
 import { createClaimBatcher, type ClaimBatcher } from './claimBatch.ts';
+import { createIntakeBatcher, type IntakeBatcher } from './intakeBatch.ts';
 
 export interface EngineOptions {
   /** Lease length when a claim does not ask for one. */
@@ -35,6 +36,8 @@ export interface Engine {
   reviewAnswers: ReviewAnswerBatcher;
   /** Claims that arrive together for the same work are served by one statement (engine/claimBatch.ts). */
   claims: ClaimBatcher;
+  /** Submits that arrive together are written by one statement (engine/intakeBatch.ts). */
+  intake: IntakeBatcher;
   /** A customer message's sentiment in [-1, 1] (negative is upset), or null when it cannot be scored. */
   sentiment(text: string): number | null;
   leaseSeconds: number;
@@ -43,6 +46,10 @@ export interface Engine {
 
 export async function createEngine(db: Db, options: EngineOptions = {}): Promise<Engine> {
   const waiters = await createDecisionWaiters(db);
+  const intake = createIntakeBatcher(db.intake);
+  // New items come first: while submits wait (for a set to start or for an intake connection),
+  // reviewers' claims and answers go one set at a time (the sets grow instead).
+  const intakePressed = () => intake.waiting() + db.intakeWaiting() > 0;
   return {
     db,
     workflows: createWorkflowCache(options.workflowCacheMs ?? 1000),
@@ -53,10 +60,9 @@ export async function createEngine(db: Db, options: EngineOptions = {}): Promise
     surges: createSurgeCache(),
     drafts: createDrafter(),
     taskFacts: createTaskFactsMemo(),
-    // New items come first: while submits wait for an intake connection, reviewers' claims and
-    // answers go one set at a time (the sets grow instead), leaving the server to the intake.
-    reviewAnswers: createReviewAnswerBatcher(db, () => (db.intakeWaiting() > 0 ? 1 : 4)),
-    claims: createClaimBatcher(db, () => (db.intakeWaiting() > 0 ? 1 : 2)),
+    reviewAnswers: createReviewAnswerBatcher(db, () => (intakePressed() ? 1 : 4)),
+    claims: createClaimBatcher(db, () => (intakePressed() ? 1 : 2)),
+    intake,
     sentiment: scoreSentiment,
     leaseSeconds: options.leaseSeconds ?? 300,
     close: () => waiters.close(),

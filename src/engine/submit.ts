@@ -8,7 +8,7 @@ import { routeReply } from '../core/replyRoute.ts';
 import { replySettings } from '../core/workflow.ts';
 import { livePriority, replySignals, type ConversationContext } from './replySignals.ts';
 import type { NewEvent } from '../store/events.ts';
-import { getItemByKey, insertRoutedItem, type ItemRow, type NewMachineDecision, type NewTask } from '../store/items.ts';
+import { getItemByKey, type ItemRow, type NewMachineDecision, type NewTask } from '../store/items.ts';
 import type { Engine } from './engine.ts';
 import { forbidden, invalid, unprocessable } from './errors.ts';
 import { machineOutcome } from './outcomes.ts';
@@ -117,13 +117,12 @@ async function submitTraced(engine: Engine, principal: Principal, input: SubmitI
   const surged = applySurge(wf, surge, usual, replied, { fields: ruleFields, metadata, label: replied.label, confidence: replied.confidence });
   const route = surged.route;
   const plan = planWork(wf, route, actorName(principal), target?.reviewers ?? wf.spec.consensus.answers, surged, drafted);
-  const inserted = await insertRoutedItem(
-    db,
-    { id: itemId, workflow: wf.spec.name, idempotencyKey: key, requestHash, text, fields, metadata, prediction, route, status: plan.decision ? 'decided' : 'pending', traceParent: traceParentOf(span) },
-    plan.decision,
-    plan.tasks,
-    plan.events,
-  );
+  const inserted = await engine.intake.insert({
+    item: { id: itemId, workflow: wf.spec.name, idempotencyKey: key, requestHash, text, fields, metadata, prediction, route, status: plan.decision ? 'decided' : 'pending', traceParent: traceParentOf(span) },
+    decision: plan.decision,
+    tasks: plan.tasks,
+    events: plan.events,
+  });
   if (inserted && plan.decision && span.isRecording()) {
     markSpan('tandem.decision', { parent: span, attributes: { 'tandem.workflow': wf.spec.name, 'tandem.item.id': itemId, 'tandem.decision.source': 'machine', 'tandem.decision.version': 1 } });
   }

@@ -93,55 +93,71 @@ export async function insertRoutedItem(
   tasks: readonly NewTask[],
   events: readonly NewEvent[],
 ): Promise<{ id: string; created_at: Date } | null> {
-  const rows = await db.query<{ id: string; created_at: Date }>(
-    `WITH item AS (
+  return (await insertRoutedItems(db, [{ item, decision, tasks, events }]))[0] ?? null;
+}
+
+export interface RoutedItem {
+  item: NewItem;
+  decision: NewMachineDecision | null;
+  tasks: readonly NewTask[];
+  events: readonly NewEvent[];
+}
+
+/**
+ * insertRoutedItem for several items in one statement (engine/intakeBatch.ts): slot i is null
+ * where item i's idempotency key was taken (by an earlier item, or by one before it in the set).
+ * One JSON parameter, so that the prepared statement keeps one generic plan whatever the set's
+ * size; the JSON values go in as text and are cast, so that a JSON null stays a JSON null.
+ */
+export async function insertRoutedItems(db: Queryable, entries: readonly RoutedItem[]): Promise<Array<{ id: string; created_at: Date } | null>> {
+  const input = entries.map(({ item, decision, tasks, events }, i) => ({
+    ord: i + 1, id: item.id, workflow: item.workflow, idempotency_key: item.idempotencyKey, request_hash: item.requestHash, text: item.text,
+    fields: JSON.stringify(item.fields), metadata: JSON.stringify(item.metadata), prediction: JSON.stringify(item.prediction), route: JSON.stringify(item.route),
+    status: item.status, trace_parent: item.traceParent ?? null,
+    decisions: decision ? [{ ...decision, id: newId() }] : [], tasks, events,
+  }));
+  const rows = await db.query<{ id: string; created_at: Date; ord: number }>(
+    `WITH input AS (
+       SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(ord int, id uuid, workflow text, idempotency_key text, request_hash text, text text,
+         fields text, metadata text, prediction text, route text, status text, trace_parent text, decisions jsonb, tasks jsonb, events jsonb)
+     ), item AS (
        INSERT INTO items (id, workflow, idempotency_key, request_hash, text, fields, metadata, prediction, route, status, decided_at, trace_parent)
-       VALUES ($1::uuid, $2::text, $3::text, $4::text, $5::text, $6::jsonb, $7::jsonb, $8::jsonb, $9::jsonb, $10::text,
-               CASE WHEN $10::text = 'decided' THEN now() END, $14::text)
+       SELECT id, workflow, idempotency_key, request_hash, text, fields::jsonb, metadata::jsonb, prediction::jsonb, route::jsonb, status,
+              CASE WHEN status = 'decided' THEN now() END, trace_parent
+       FROM input ORDER BY ord
        ON CONFLICT (workflow, idempotency_key) DO NOTHING
        RETURNING id, created_at
+     ), placed AS (
+       SELECT input.*, item.created_at FROM item JOIN input ON input.id = item.id
      ), decision AS (
        INSERT INTO decisions (id, item_id, version, source, outcome, actor, reason)
-       SELECT (d->>'id')::uuid, item.id, 1, d->>'source', d->'outcome', d->>'actor', d->>'reason'
-       FROM item, jsonb_array_elements($11::jsonb) AS d
+       SELECT (d->>'id')::uuid, p.id, 1, d->>'source', d->'outcome', d->>'actor', d->>'reason'
+       FROM placed p, jsonb_array_elements(p.decisions) AS d
        RETURNING item_id
      ), task AS (
        INSERT INTO tasks (id, item_id, workflow, queue, kind, status, priority, due_at, skills, reason, deferred, surge_boost)
-       SELECT (t->>'id')::uuid, item.id, $2::text, t->>'queue', t->>'kind', 'open', (t->>'priority')::int,
+       SELECT (t->>'id')::uuid, p.id, p.workflow, t->>'queue', t->>'kind', 'open', (t->>'priority')::int,
               now() + make_interval(secs => (t->>'dueInSeconds')::int),
               ARRAY(SELECT jsonb_array_elements_text(t->'skills')), t->>'reason',
               coalesce((t->>'deferred')::boolean, false), coalesce((t->>'surgeBoost')::int, 0)
-       FROM item, jsonb_array_elements($12::jsonb) AS t
+       FROM placed p, jsonb_array_elements(p.tasks) AS t
        RETURNING id
      ), event AS (
        INSERT INTO events (type, workflow, item_id, task_id, payload)
-       SELECT e->>'type', $2::text, item.id, (e->>'taskId')::uuid, coalesce(e->'payload', '{}')
-       FROM item, jsonb_array_elements($13::jsonb) AS e
+       SELECT e->>'type', p.workflow, p.id, (e->>'taskId')::uuid, coalesce(e->'payload', '{}')
+       FROM placed p, jsonb_array_elements(p.events) WITH ORDINALITY AS x(e, k)
+       ORDER BY p.ord, x.k
        RETURNING id
      )
-     SELECT item.id::text AS id, item.created_at,
+     SELECT id::text AS id, created_at, ord,
             (SELECT count(*) FROM decision) + (SELECT count(*) FROM task) + (SELECT count(*) FROM event) AS written
-     FROM item`,
-    [
-      item.id,
-      item.workflow,
-      item.idempotencyKey,
-      item.requestHash,
-      item.text,
-      JSON.stringify(item.fields),
-      JSON.stringify(item.metadata),
-      JSON.stringify(item.prediction),
-      JSON.stringify(item.route),
-      item.status,
-      JSON.stringify(decision ? [{ ...decision, id: newId() }] : []),
-      JSON.stringify(tasks),
-      JSON.stringify(events),
-      item.traceParent ?? null,
-    ],
-    'insertRoutedItem',
+     FROM placed`,
+    [JSON.stringify(input)],
+    'insertRoutedItems',
   );
-  const row = rows[0];
-  return row ? { id: row.id, created_at: row.created_at } : null;
+  const out: Array<{ id: string; created_at: Date } | null> = entries.map(() => null);
+  for (const r of rows) out[r.ord - 1] = { id: r.id, created_at: r.created_at };
+  return out;
 }
 
 export async function getItem(db: Queryable, id: string): Promise<ItemRow | null> {

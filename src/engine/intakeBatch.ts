@@ -1,0 +1,43 @@
+// Submits that arrive while others are at the database are written together: one statement for
+// the set (store/items.ts insertRoutedItems) and one commit, so that their waits for the disk are
+// shared. Nothing waits for a set to fill: a lone submit goes at once. A set that fails as a whole
+// is written one item at a time, so that each reports its own error.
+import type { Queryable } from '../store/db.ts';
+import { insertRoutedItem, insertRoutedItems, type RoutedItem } from '../store/items.ts';
+import { createBatcher } from './batcher.ts';
+
+export interface IntakeBatcher {
+  /** The item written, or null when its idempotency key was taken. */
+  insert(entry: RoutedItem): Promise<{ id: string; created_at: Date } | null>;
+  /** Submits waiting for a set to start. */
+  waiting(): number;
+  /** The most items written by one statement so far. */
+  readonly largestSet: number;
+}
+
+type Written = { id: string; created_at: Date } | null;
+
+export function createIntakeBatcher(db: Queryable, inFlight = 4, max = 64): IntakeBatcher {
+  let largestSet = 0;
+  const write = createBatcher<RoutedItem, { written: Written } | { error: unknown }>(async (set) => {
+    try {
+      const written = await insertRoutedItems(db, set);
+      largestSet = Math.max(largestSet, set.length);
+      return written.map((w) => ({ written: w }));
+    } catch {
+      // Nothing of the set was written: each item alone, with its own outcome.
+      return Promise.all(set.map((e) => insertRoutedItem(db, e.item, e.decision, e.tasks, e.events).then((w) => ({ written: w }), (error: unknown) => ({ error }))));
+    }
+  }, inFlight, max);
+  return {
+    async insert(entry) {
+      const r = await write(entry);
+      if ('error' in r) throw r.error;
+      return r.written;
+    },
+    waiting: write.waiting,
+    get largestSet() {
+      return largestSet;
+    },
+  };
+}
