@@ -38,7 +38,7 @@ export interface NewDecision {
 }
 
 /**
- * The steps every write of decisions over a set takes, as CTEs: `latest`, each item's newest
+ * The steps every decision write takes (appendDecision, store/reviewSets.ts), as CTEs: `latest`, each item's newest
  * decision (the new one is its version + 1 and supersedes it), and `decided`, the items marked
  * decided (id, workflow, text). `rows` names a relation with an `item_id` column.
  */
@@ -56,21 +56,10 @@ export const decidingSteps = (rows: string) => `latest AS (
  * path); the caller holds the item's lock.
  */
 export async function appendDecision(db: Queryable, d: NewDecision): Promise<DecisionRow> {
-  const row = (await appendDecisions(db, [d]))[0];
-  if (!row) throw new Error('decision insert returned no row');
-  return row;
-}
-
-/**
- * appendDecision for several items in one statement, in the order given. Two decisions on one
- * item in the same call would take the same version and fail on the key.
- */
-export async function appendDecisions(db: Queryable, ds: readonly NewDecision[]): Promise<DecisionRow[]> {
-  const col = <T>(f: (d: NewDecision) => T) => ds.map(f);
-  return db.query<DecisionRow>(
+  const rows = await db.query<DecisionRow>(
     `WITH input AS (
-       SELECT * FROM unnest($1::uuid[], $2::text[], $3::jsonb[], $4::text[], $5::text[], $6::uuid[], $7::boolean[], $8::text[], $9::text[], $10::text[])
-         WITH ORDINALITY AS x(item_id, source, outcome, actor, reason, id, event, example_workflow, example_text, example_label, ord)
+       SELECT $1::uuid AS item_id, $2::text AS source, $3::jsonb AS outcome, $4::text AS actor, $5::text AS reason, $6::uuid AS id,
+              $8::text AS example_workflow, $9::text AS example_text, $10::text AS example_label
      ), ${decidingSteps('input')}, inserted AS (
        INSERT INTO decisions (id, item_id, version, source, outcome, actor, reason, supersedes)
        SELECT x.id, x.item_id, coalesce(l.version, 0) + 1, x.source, x.outcome, x.actor, x.reason, l.id
@@ -80,19 +69,20 @@ export async function appendDecisions(db: Queryable, ds: readonly NewDecision[])
        INSERT INTO events (type, workflow, item_id, payload)
        SELECT CASE WHEN i.supersedes IS NULL THEN 'decision.made' ELSE 'decision.corrected' END, d.workflow, i.item_id,
               jsonb_build_object('version', i.version, 'source', i.source, 'outcome', i.outcome, 'supersedes', i.supersedes)
-       FROM inserted i JOIN input x ON x.id = i.id JOIN decided d ON d.id = i.item_id WHERE x.event ORDER BY x.ord
+       FROM inserted i JOIN decided d ON d.id = i.item_id WHERE $7::boolean
      ), example AS (
        ${upsertDecisionExampleFrom('(SELECT example_workflow AS workflow, item_id, example_text AS text, example_label AS label FROM input WHERE example_label IS NOT NULL) AS e')}
      )
-     SELECT ${columns} FROM (
-       SELECT i.*, x.ord, pg_notify('${decisionChannel}', i.item_id::text) AS notified FROM inserted i JOIN input x ON x.id = i.id
-     ) r ORDER BY ord`,
+     SELECT ${columns}, pg_notify('${decisionChannel}', item_id::text) AS notified FROM inserted`,
     [
-      col((d) => d.itemId), col((d) => d.source), col((d) => JSON.stringify(d.outcome)), col((d) => d.actor), col((d) => d.reason), col(() => newId()),
-      col((d) => d.event ?? false), col((d) => d.example?.workflow ?? null), col((d) => d.example?.text ?? null), col((d) => d.example?.label ?? null),
+      d.itemId, d.source, JSON.stringify(d.outcome), d.actor, d.reason, newId(),
+      d.event ?? false, d.example?.workflow ?? null, d.example?.text ?? null, d.example?.label ?? null,
     ],
-    'appendDecisions',
+    'appendDecision',
   );
+  const row = rows[0];
+  if (!row) throw new Error('decision insert returned no row');
+  return row;
 }
 
 export async function listDecisions(db: Queryable, itemId: string): Promise<DecisionRow[]> {

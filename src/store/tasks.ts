@@ -208,52 +208,31 @@ export interface AnswerRecord {
  * an answer is on the hot path. Null when the lease is not the caller's, and then nothing is written.
  */
 export async function closeLeaseAnswered(db: Queryable, lease: Lease, a: AnswerRecord): Promise<{ task: TaskRow; item: ItemRow } | null> {
-  return (await closeLeasesAnswered(db, [{ lease, answer: a }]))[0] ?? null;
-}
-
-/**
- * closeLeaseAnswered for several answers in one statement: a slot is null where that lease is not
- * the caller's. Items are locked in id order, so that two callers cannot wait on each other.
- * (Sets of review answers take store/reviewSets.ts, which also decides.)
- */
-export async function closeLeasesAnswered(db: Queryable, entries: ReadonlyArray<{ lease: Lease; answer: AnswerRecord }>): Promise<Array<{ task: TaskRow; item: ItemRow } | null>> {
-  const col = <T>(f: (e: { lease: Lease; answer: AnswerRecord }) => T) => entries.map(f);
-  const rows = await db.query<TaskRow & PrefixedItem & { ord: string }>(
-    `WITH input AS (
-       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::int[], $4::uuid[], $5::jsonb[], $6::text[], $7::int[], $8::boolean[])
-         WITH ORDINALITY AS x(task_id, reviewer_id, assignment, answer_id, outcome, note, time_spent_ms, blind, ord)
-     ), closed AS (
+  const rows = await db.query<TaskRow & PrefixedItem>(
+    `WITH closed AS (
        UPDATE tasks SET status = 'done', updated_at = now(), lease_expires_at = NULL
-       FROM input
-       WHERE tasks.id = input.task_id AND tasks.status = 'leased' AND tasks.lease_owner = input.reviewer_id AND tasks.assignment = input.assignment
-       RETURNING tasks.*, input.ord, input.answer_id, input.reviewer_id AS answered_by, input.outcome AS answer_outcome,
-                 input.note AS answer_note, input.time_spent_ms AS answer_time, input.blind AS answer_blind
+       WHERE id = $1::uuid AND status = 'leased' AND lease_owner = $2::uuid AND assignment = $3::int
+       RETURNING *
      ), answer AS (
        INSERT INTO answers (id, task_id, item_id, reviewer_id, assignment, outcome, note, time_spent_ms, blind)
-       SELECT answer_id, id, item_id, answered_by, assignment, answer_outcome, answer_note, answer_time, answer_blind FROM closed
+       SELECT $4::uuid, id, item_id, $2::uuid, $3::int, $5::jsonb, $6::text, $7::int, $8::boolean FROM closed
      ), event AS (
        INSERT INTO events (type, workflow, item_id, task_id, payload)
-       SELECT 'task.answered', workflow, item_id, id, jsonb_build_object('reviewer', answered_by::text, 'kind', kind, 'outcome', answer_outcome)
-       FROM closed ORDER BY ord
+       SELECT 'task.answered', workflow, item_id, id, jsonb_build_object('reviewer', $2::text, 'kind', kind, 'outcome', $5::jsonb)
+       FROM closed
      ), item AS (
-       SELECT * FROM items WHERE id IN (SELECT item_id FROM closed) ORDER BY id FOR UPDATE
+       SELECT * FROM items WHERE id = (SELECT item_id FROM closed) FOR UPDATE
      ), task AS (
-       SELECT ${taskColumns}, ord FROM closed
+       SELECT ${taskColumns} FROM closed
      )
      SELECT task.*, ${prefixedItemColumns('i')} FROM task JOIN item i ON i.id = task.item_id::uuid`,
-    [
-      col((e) => e.lease.taskId), col((e) => e.lease.reviewerId), col((e) => e.lease.assignment), col(() => newId()),
-      col((e) => JSON.stringify(e.answer.outcome)), col((e) => e.answer.note), col((e) => e.answer.timeSpentMs), col((e) => e.answer.blind),
-    ],
-    'closeLeasesAnswered',
+    [lease.taskId, lease.reviewerId, lease.assignment, newId(), JSON.stringify(a.outcome), a.note, a.timeSpentMs, a.blind],
+    'closeLeaseAnswered',
   );
-  const out: Array<{ task: TaskRow; item: ItemRow } | null> = entries.map(() => null);
-  for (const row of rows) {
-    const { item, rest } = splitItem(row);
-    const { ord, ...task } = rest;
-    out[Number(ord) - 1] = { task, item };
-  }
-  return out;
+  const row = rows[0];
+  if (!row) return null;
+  const { item, rest } = splitItem(row);
+  return { task: rest, item };
 }
 
 export async function insertTask(db: Queryable, itemId: string, workflow: string, t: NewTask): Promise<void> {
