@@ -44,10 +44,12 @@ test('property: more dead rows never turn a vacuum off, more live rows never tur
 
 test('property: every step does something, and is ordered by dead rows', () => {
   fc.assert(
-    fc.property(fc.array(stats, { maxLength: 8 }), (all) => {
+    fc.property(fc.array(stats, { maxLength: 8 }), (generated) => {
+      // Each table once, as the statistics give them.
+      const all = generated.map((t, i) => ({ ...t, table: `${t.table}_${i}` }));
       const steps = planUpkeep(all, defaultUpkeepRules);
       for (const s of steps) assert.ok(s.vacuum || s.analyze);
-      const deadOf = steps.map((s) => all.find((t) => t.table === s.table && planUpkeep([t])[0]?.reason === s.reason)!.dead);
+      const deadOf = steps.map((s) => all.find((t) => t.table === s.table)!.dead);
       for (let i = 1; i < deadOf.length; i++) assert.ok(deadOf[i - 1]! >= deadOf[i]!);
     }),
   );
