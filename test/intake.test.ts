@@ -55,15 +55,4 @@ describe('intake (postgres)', () => {
     const [row] = await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM items WHERE workflow = 'intake'`);
     assert.equal(row?.n, 2);
   });
-
-  test('while submits wait for an intake connection, Db.intakeWaiting says so (reviewers\' sets then go one at a time)', async () => {
-    assert.equal(t.db.intakeWaiting(), 0);
-    // Hold every intake connection (8 by default) with a statement that waits.
-    const holds = Array.from({ length: 8 }, () => t.db.intake.query('SELECT pg_sleep(0.5)'));
-    const waiting = t.db.intake.query('SELECT 1');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    assert.ok(t.db.intakeWaiting() >= 1, `intakeWaiting: ${t.db.intakeWaiting()}`);
-    await Promise.all([...holds, waiting]);
-    assert.equal(t.db.intakeWaiting(), 0);
-  });
 });

@@ -28,7 +28,7 @@ export interface ReviewAnswerBatcher {
 }
 
 /** Sets form as engine/batcher.ts forms batches: under load they grow, and a lone answer goes at once. */
-export function createReviewAnswerBatcher(db: Db, inFlight: number | (() => number) = 4, max = 64): ReviewAnswerBatcher {
+export function createReviewAnswerBatcher(db: Db, inFlight = 1, max = 64): ReviewAnswerBatcher {
   let largestSet = 0;
   const settle = createBatcher<ReviewAnswer, ReviewSettled | null>(async (set) => {
     try {

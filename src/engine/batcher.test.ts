@@ -28,20 +28,6 @@ test('a lone input goes at once; what arrives while batches are out goes togethe
   assert.deepEqual(await Promise.all(outs), [10, 20, 30, 40, 50]);
 });
 
-test('a limit that changes is read whenever a batch could start: under pressure one batch at a time, and larger', async () => {
-  const r = recorder();
-  let pressed = true;
-  const add = createBatcher(r.run, () => (pressed ? 1 : 3));
-  const first = [1, 2, 3].map((i) => add(i));
-  assert.deepEqual(r.batches, [[1]], 'one batch out while pressed');
-  pressed = false;
-  const more = add(4);
-  assert.deepEqual(r.batches, [[1], [2, 3, 4]], 'the next arrival starts what waits once the limit rises');
-  r.finish[0]!();
-  r.finish[1]!();
-  assert.deepEqual(await Promise.all([...first, more]), [10, 20, 30, 40]);
-});
-
 test('a batch that fails fails each of its inputs, and the batcher goes on', async () => {
   let fail = true;
   const add = createBatcher(async (inputs: number[]) => {

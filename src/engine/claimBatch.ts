@@ -17,7 +17,7 @@ export interface ClaimBatcher {
 const keyOf = (f: SharedClaimFilter) =>
   JSON.stringify([f.workflows, f.workflow, f.queue, [...f.skills].sort(), f.mayTakeEscalations, f.leaseSeconds]);
 
-export function createClaimBatcher(db: Queryable, inFlight: number | (() => number) = 2, max = 64): ClaimBatcher {
+export function createClaimBatcher(db: Queryable, inFlight = 1, max = 64): ClaimBatcher {
   let largestSet = 0;
   const serveSet = async (filters: ClaimFilter[]): Promise<Array<ClaimedRow | null>> => {
     const out: Array<ClaimedRow | null | undefined> = filters.map(() => undefined);

@@ -9,8 +9,6 @@ import { createBatcher } from './batcher.ts';
 export interface IntakeBatcher {
   /** The item written, or null when its idempotency key was taken. */
   insert(entry: RoutedItem): Promise<{ id: string; created_at: Date } | null>;
-  /** Submits waiting for a set to start. */
-  waiting(): number;
   /** The most items written by one statement so far. */
   readonly largestSet: number;
 }
@@ -35,7 +33,6 @@ export function createIntakeBatcher(db: Queryable, inFlight = 4, max = 64): Inta
       if ('error' in r) throw r.error;
       return r.written;
     },
-    waiting: write.waiting,
     get largestSet() {
       return largestSet;
     },

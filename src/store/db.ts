@@ -23,8 +23,6 @@ export interface Db extends Queryable {
    * The embedded database has one connection, and there this is the same as the Db.
    */
   readonly intake: Queryable;
-  /** Submits waiting for an intake connection now: while any wait, reviewers' work yields (engine/engine.ts). */
-  intakeWaiting(): number;
   /** Runs fn in one transaction; commits if it resolves, rolls back if it throws. */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   /** Several statements without parameters (migrations). */
@@ -63,7 +61,6 @@ async function openPglite(dataDir: string): Promise<Db> {
     kind: 'pglite',
     query: base.query,
     intake: base,
-    intakeWaiting: () => 0,
     transaction: (fn) => lite.transaction((tx) => fn(asQueryable(tx))),
     exec: async (sql) => {
       await lite.exec(sql);
@@ -140,7 +137,6 @@ async function openPostgres(url: string, poolSize: number, intakePoolSize: numbe
     kind: 'postgres',
     query,
     intake: { query: queryOn(intakePool) },
-    intakeWaiting: () => intakePool.waitingCount,
     transaction: async (fn) => {
       const client = await pool.connect();
       // The pool watches for errors only while a client is idle. One whose server goes away
