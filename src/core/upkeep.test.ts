@@ -24,12 +24,31 @@ test('a table never analyzed is analyzed once it holds enough rows; then only af
   assert.equal(planUpkeep([table({ table: 'answers', live: 100_000, modifiedSinceAnalyze: 20_000 })])[0]?.analyze, true);
 });
 
+test('an insert-only table is analyzed again once it has doubled, a changing one at every 20 %', () => {
+  const grown = { live: 100_000, modifiedSinceAnalyze: 50_000 };
+  assert.deepEqual(planUpkeep([table({ table: 'events', insertOnly: true, ...grown })]), []);
+  assert.equal(planUpkeep([table({ table: 'items', ...grown })])[0]?.analyze, true);
+  assert.equal(planUpkeep([table({ table: 'events', insertOnly: true, live: 100_000, modifiedSinceAnalyze: 100_000 })])[0]?.analyze, true);
+  // Never analyzed: the same bar for both.
+  assert.equal(planUpkeep([table({ table: 'events', insertOnly: true, live: 1000, analyzed: false })])[0]?.analyze, true);
+});
+
 const stats = fc.record({
   table: fc.constantFrom('tasks', 'items', 'events'),
   live: fc.nat(1_000_000),
   dead: fc.nat(1_000_000),
   modifiedSinceAnalyze: fc.nat(1_000_000),
   analyzed: fc.boolean(),
+  insertOnly: fc.boolean(),
+});
+
+test('property: an insert-only table is never analyzed where the same table, changing, would not be', () => {
+  fc.assert(
+    fc.property(stats, (s) => {
+      const analyzes = (t: TableStats) => planUpkeep([t])[0]?.analyze ?? false;
+      if (analyzes({ ...s, insertOnly: true })) assert.ok(analyzes({ ...s, insertOnly: false }));
+    }),
+  );
 });
 
 test('property: more dead rows never turn a vacuum off, more live rows never turn one on', () => {

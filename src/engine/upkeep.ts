@@ -15,12 +15,16 @@ export const upkeepTables = [
   'webhook_deliveries', 'notifications', 'surge_states', 'conversations', 'conversation_messages',
 ] as const;
 
+/** Those of them whose rows are only added (core/upkeep.ts analyzes them less often). */
+const insertOnlyTables: ReadonlySet<string> = new Set(['events', 'answers', 'decisions', 'examples']);
+
 /** One pass: what it did, in order. */
 export async function upkeepPass(db: Db, owner: string, rules: UpkeepRules = defaultUpkeepRules): Promise<UpkeepStep[]> {
   if (db.kind !== 'postgres') return [];
   if (!(await tryTakeJobLease(db, 'upkeep', owner, 60))) return [];
   try {
-    const steps = planUpkeep(await readTableStats(db, upkeepTables), rules);
+    const stats = (await readTableStats(db, upkeepTables)).map((s) => ({ ...s, insertOnly: insertOnlyTables.has(s.table) }));
+    const steps = planUpkeep(stats, rules);
     for (const step of steps) await tidyTable(db, step.table, step);
     return steps;
   } finally {
