@@ -18,6 +18,7 @@ import {
 } from './rig.ts';
 import type { ScaleOptions } from './scaleOptions.ts';
 import { floorSchema } from './floorSchema.ts';
+import { planUpkeep, type TableStats } from '../src/core/upkeep.ts';
 
 /** Open-loop submit rates, as shares of the peak measured in the same run. */
 export const rateShares = [0.25, 0.5, 0.8] as const;
@@ -461,6 +462,50 @@ interface PeerRun {
   rss: { idleMb: number; maxMb: number }[];
   failures: Failure[];
   version: string;
+  /** VACUUM and ANALYZE runs of the peer's table upkeep (startPeerUpkeep). */
+  upkeepRuns: number;
+}
+
+/**
+ * Table upkeep for the peer, by Tandem's own rule (src/core/upkeep.ts) on its schedule (2 s).
+ * graphile-worker leaves its tables to autovacuum, which may be off on the bench's server (it is
+ * on the CI machines): every job leaves dead row versions in its job table, and without a VACUUM
+ * its workers would step over more of them with every job. Tandem vacuums its own tables
+ * (src/engine/upkeep.ts); the peer gets the same, so that neither is measured on a bloated table.
+ */
+async function startPeerUpkeep(cleanup: Cleanup, databaseUrl: string): Promise<{ runs: () => number }> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  client.on('error', () => {});
+  let stopped = false;
+  let runs = 0;
+  const pass = async () => {
+    const { rows } = await client.query<{ table: string; live: string; dead: string; modified: string; analyzed: boolean }>(
+      `SELECT relname AS table, n_live_tup AS live, n_dead_tup AS dead, n_mod_since_analyze AS modified,
+              (last_analyze IS NOT NULL OR last_autoanalyze IS NOT NULL) AS analyzed
+       FROM pg_stat_user_tables WHERE schemaname = 'graphile_worker'`,
+    );
+    const stats: TableStats[] = rows.map((r) => ({ table: r.table, live: Number(r.live), dead: Number(r.dead), modifiedSinceAnalyze: Number(r.modified), analyzed: r.analyzed }));
+    for (const step of planUpkeep(stats)) {
+      if (stopped) return;
+      const what = step.vacuum ? (step.analyze ? 'VACUUM (ANALYZE)' : 'VACUUM') : 'ANALYZE';
+      // The name comes from the catalog, quoted as an identifier.
+      await client.query(`${what} graphile_worker."${step.table.replaceAll('"', '""')}"`);
+      runs += 1;
+    }
+  };
+  const loop = (async () => {
+    while (!stopped) {
+      await pass().catch(() => {});
+      await sleep(2000);
+    }
+  })();
+  cleanup.add('stop the peer\'s table upkeep', async () => {
+    stopped = true;
+    await loop;
+    await client.end();
+  });
+  return { runs: () => runs };
 }
 
 async function startPeerWorker(cleanup: Cleanup, databaseUrl: string, concurrency: number, poolSize: number): Promise<{ pid: number; alive: () => boolean; stop: () => Promise<void> }> {
@@ -496,6 +541,7 @@ async function runPeer(o: ScaleOptions, n: number, tandem: TandemRun): Promise<P
       if (level === 'error') progress(`graphile-worker: ${message}`);
     });
     await runMigrations({ connectionString: db.url, logger });
+    const upkeep = await startPeerUpkeep(cleanup, db.url);
     // As many connections for the adds as a Tandem server has for everything (max_connections is
     // shared with whatever else runs on this Postgres server).
     const adderPool = o.poolSize;
@@ -609,7 +655,7 @@ async function runPeer(o: ScaleOptions, n: number, tandem: TandemRun): Promise<P
     const rssOut = rss.map((r) => ({ idleMb: r.idleMb, maxMb: r.maxMb() }));
     for (const w of workers) await w.stop();
     const version = (JSON.parse(readFileSync(join(repo, 'node_modules/graphile-worker/package.json'), 'utf8')) as { version: string }).version;
-    return { processes: n, concurrency, poolSize, adderPool, phases, rss: rssOut, failures: rec.failures, version };
+    return { processes: n, concurrency, poolSize, adderPool, phases, rss: rssOut, failures: rec.failures, version, upkeepRuns: upkeep.runs() };
   } finally {
     await cleanup.run();
   }
@@ -706,7 +752,7 @@ function report(
         ...p.phases.map((ph, i) => [ph.name, fmt(ph.addsPerSec), ms(ph.add), fmt(ph.jobsPerSec), `${ph.queuedAtStart}→${ph.queuedAtEnd}`, String(ph.failures), fmt(t.phases[i]!.pairsPerSec / ph.jobsPerSec, 2), cpu(ph.cpu)]),
       ]));
       for (const ph of p.phases.filter((x) => x.queuedAtEnd === 0)) out.push(`note: the peer's queue ran dry in "${ph.name}": its jobs/s there is the inflow, not what the workers can do`);
-      out.push(`concurrency ${p.concurrency.join('+')}, worker pool ${p.poolSize.join('+')} connections, adds one by one (addJob) from this process on ${p.adderPool} connections, queue topped up to Tandem's depth before each phase`);
+      out.push(`concurrency ${p.concurrency.join('+')}, worker pool ${p.poolSize.join('+')} connections, adds one by one (addJob) from this process on ${p.adderPool} connections, queue topped up to Tandem's depth before each phase, ${p.upkeepRuns} VACUUM/ANALYZE runs of table upkeep (Tandem's rule)`);
       out.push(`RSS per worker process: ${p.rss.map((r, i) => `#${i + 1} idle ${fmt(r.idleMb)} MB, max ${fmt(r.maxMb)} MB`).join('; ')}`);
       const peerJobs = p.phases.reduce((s, ph) => s + ph.jobsPerSec, 0);
       ratio = tandemPairs / peerJobs;
