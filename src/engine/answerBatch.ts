@@ -28,7 +28,7 @@ export interface ReviewAnswerBatcher {
 }
 
 /** Sets form as engine/batcher.ts forms batches: under load they grow, and a lone answer goes at once. */
-export function createReviewAnswerBatcher(db: Db, inFlight = 1, max = 64): ReviewAnswerBatcher {
+export function createReviewAnswerBatcher(db: Db): ReviewAnswerBatcher {
   let largestSet = 0;
   const settle = createBatcher<ReviewAnswer, ReviewSettled | null>(async (set) => {
     try {
@@ -39,7 +39,7 @@ export function createReviewAnswerBatcher(db: Db, inFlight = 1, max = 64): Revie
       // Nothing of the set was written: each answer goes the one-by-one way, which reports its own error.
       return set.map(() => null);
     }
-  }, inFlight, max);
+  });
   return {
     settle,
     get largestSet() {

@@ -17,7 +17,7 @@ export interface ClaimBatcher {
 const keyOf = (f: SharedClaimFilter) =>
   JSON.stringify([f.workflows, f.workflow, f.queue, [...f.skills].sort(), f.mayTakeEscalations, f.leaseSeconds]);
 
-export function createClaimBatcher(db: Queryable, inFlight = 1, max = 64): ClaimBatcher {
+export function createClaimBatcher(db: Queryable): ClaimBatcher {
   let largestSet = 0;
   const serveSet = async (filters: ClaimFilter[]): Promise<Array<ClaimedRow | null>> => {
     const out: Array<ClaimedRow | null | undefined> = filters.map(() => undefined);
@@ -49,7 +49,7 @@ export function createClaimBatcher(db: Queryable, inFlight = 1, max = 64): Claim
     for (const i of alone) out[i] = await claimNextTask(db, filters[i]!);
     return out.map((c) => c ?? null);
   };
-  const inSet = createBatcher(serveSet, inFlight, max);
+  const inSet = createBatcher(serveSet);
   const lastClaimOf = new Map<string, Promise<unknown>>();
   const claim = (f: ClaimFilter): Promise<ClaimedRow | null> => {
     const before = lastClaimOf.get(f.reviewerId);

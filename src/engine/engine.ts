@@ -57,12 +57,8 @@ export async function createEngine(db: Db, options: EngineOptions = {}): Promise
     surges: createSurgeCache(),
     drafts: createDrafter(),
     taskFacts: createTaskFactsMemo(),
-    // One set of answers and one of claims at the database at a time, per process: the sets
-    // then grow with the load, and Postgres does less per task than with several smaller sets
-    // side by side (bench/README.md: 1.5 times the pairs a second with reviewers alone, and
-    // more pairs and submits under the mixed load, on 1 process and on 2).
-    reviewAnswers: createReviewAnswerBatcher(db, 1),
-    claims: createClaimBatcher(db, 1),
+    reviewAnswers: createReviewAnswerBatcher(db),
+    claims: createClaimBatcher(db),
     intake,
     sentiment: scoreSentiment,
     leaseSeconds: options.leaseSeconds ?? 300,

@@ -1,9 +1,9 @@
 // Submits that arrive while others are at the database are written together: one statement for
 // the set (store/items.ts insertRoutedItems) and one commit, so that their waits for the disk are
 // shared. Nothing waits for a set to fill: a lone submit goes at once. One set is at the database
-// at a time, as for answers and claims (engine/engine.ts): under the mixed load of bench scale that
-// took 1.35 times the pairs a second of four sets side by side, and more submits. A set that fails
-// as a whole is written one item at a time, so that each reports its own error.
+// at a time (engine/batcher.ts): under the mixed load of bench scale that took 1.35 times the
+// pairs a second of four sets side by side, and more submits. A set that fails as a whole is
+// written one item at a time, so that each reports its own error.
 import type { Queryable } from '../store/db.ts';
 import { insertRoutedItem, insertRoutedItems, type RoutedItem } from '../store/items.ts';
 import { createBatcher } from './batcher.ts';
@@ -17,7 +17,7 @@ export interface IntakeBatcher {
 
 type Written = { id: string; created_at: Date } | null;
 
-export function createIntakeBatcher(db: Queryable, inFlight = 1, max = 64): IntakeBatcher {
+export function createIntakeBatcher(db: Queryable): IntakeBatcher {
   let largestSet = 0;
   const write = createBatcher<RoutedItem, { written: Written } | { error: unknown }>(async (set) => {
     try {
@@ -28,7 +28,7 @@ export function createIntakeBatcher(db: Queryable, inFlight = 1, max = 64): Inta
       // Nothing of the set was written: each item alone, with its own outcome.
       return Promise.all(set.map((e) => insertRoutedItem(db, e.item, e.decision, e.tasks, e.events).then((w) => ({ written: w }), (error: unknown) => ({ error }))));
     }
-  }, inFlight, max);
+  });
   return {
     async insert(entry) {
       const r = await write(entry);
