@@ -50,6 +50,12 @@ export const decidingSteps = (rows: string) => `latest AS (
        RETURNING items.id, items.workflow, items.text
      )`;
 
+/** A new decision row `d`'s `decision.made` (or `decision.corrected`) event, as SQL for its type and payload (here and in store/reviewSets.ts). */
+export const decisionEventSql = (d: string) => ({
+  type: `CASE WHEN ${d}.supersedes IS NULL THEN 'decision.made' ELSE 'decision.corrected' END`,
+  payload: `jsonb_build_object('version', ${d}.version, 'source', ${d}.source, 'outcome', ${d}.outcome, 'supersedes', ${d}.supersedes)`,
+});
+
 /**
  * Appends the item's next decision version, marks the item decided and wakes the clients waiting
  * for it (at commit), in one statement, with its event and example when asked (an answer's hot
@@ -67,8 +73,7 @@ export async function appendDecision(db: Queryable, d: NewDecision): Promise<Dec
        RETURNING *
      ), event AS (
        INSERT INTO events (type, workflow, item_id, payload)
-       SELECT CASE WHEN i.supersedes IS NULL THEN 'decision.made' ELSE 'decision.corrected' END, d.workflow, i.item_id,
-              jsonb_build_object('version', i.version, 'source', i.source, 'outcome', i.outcome, 'supersedes', i.supersedes)
+       SELECT ${decisionEventSql('i').type}, d.workflow, i.item_id, ${decisionEventSql('i').payload}
        FROM inserted i JOIN decided d ON d.id = i.item_id WHERE $7::boolean
      ), example AS (
        ${upsertDecisionExampleFrom('(SELECT example_workflow AS workflow, item_id, example_text AS text, example_label AS label FROM input WHERE example_label IS NOT NULL) AS e')}

@@ -8,11 +8,11 @@
 // of the items commits meanwhile, two decisions would take the same version: the key refuses
 // that, the statement fails as a whole, and the caller settles each answer the one-by-one way.
 import type { Queryable } from './db.ts';
-import { decidingSteps, type DecisionRow } from './decisions.ts';
+import { decidingSteps, decisionEventSql, type DecisionRow } from './decisions.ts';
 import { decisionChannel } from './events.ts';
 import { upsertDecisionExampleFrom } from './examples.ts';
 import { newId } from './ids.ts';
-import { taskColumns, type AnswerRecord, type Lease, type TaskRow } from './tasks.ts';
+import { taskAnsweredPayload, taskColumns, type AnswerRecord, type Lease, type TaskRow } from './tasks.ts';
 
 export interface ReviewSetEntry {
   lease: Lease;
@@ -62,11 +62,10 @@ export async function settleReviewSet(db: Queryable, entries: readonly ReviewSet
        INSERT INTO events (type, workflow, item_id, task_id, payload)
        SELECT type, workflow, item_id, task_id, payload FROM (
          SELECT c.ord, 0 AS k, 'task.answered' AS type, c.workflow, c.item_id, c.id AS task_id,
-                jsonb_build_object('reviewer', c.answered_by::text, 'kind', c.kind, 'outcome', c.answer_outcome) AS payload
+                ${taskAnsweredPayload('c.answered_by::text', 'c.kind', 'c.answer_outcome')} AS payload
          FROM closed c
          UNION ALL
-         SELECT c.ord, 1, CASE WHEN d.supersedes IS NULL THEN 'decision.made' ELSE 'decision.corrected' END, c.workflow, c.item_id, NULL::uuid,
-                jsonb_build_object('version', d.version, 'source', d.source, 'outcome', d.outcome, 'supersedes', d.supersedes)
+         SELECT c.ord, 1, ${decisionEventSql('d').type}, c.workflow, c.item_id, NULL::uuid, ${decisionEventSql('d').payload}
          FROM inserted d JOIN closed c ON c.decision_id = d.id
        ) e ORDER BY ord, k
      ), example AS (

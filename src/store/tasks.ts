@@ -207,6 +207,10 @@ export interface AnswerRecord {
  * event and locks the task's item (decisions on one item happen one at a time), in one statement:
  * an answer is on the hot path. Null when the lease is not the caller's, and then nothing is written.
  */
+/** A `task.answered` event's payload, as SQL over the given expressions (here and in store/reviewSets.ts). */
+export const taskAnsweredPayload = (reviewer: string, kind: string, outcome: string) =>
+  `jsonb_build_object('reviewer', ${reviewer}, 'kind', ${kind}, 'outcome', ${outcome})`;
+
 export async function closeLeaseAnswered(db: Queryable, lease: Lease, a: AnswerRecord): Promise<{ task: TaskRow; item: ItemRow } | null> {
   const rows = await db.query<TaskRow & PrefixedItem>(
     `WITH closed AS (
@@ -218,7 +222,7 @@ export async function closeLeaseAnswered(db: Queryable, lease: Lease, a: AnswerR
        SELECT $4::uuid, id, item_id, $2::uuid, $3::int, $5::jsonb, $6::text, $7::int, $8::boolean FROM closed
      ), event AS (
        INSERT INTO events (type, workflow, item_id, task_id, payload)
-       SELECT 'task.answered', workflow, item_id, id, jsonb_build_object('reviewer', $2::text, 'kind', kind, 'outcome', $5::jsonb)
+       SELECT 'task.answered', workflow, item_id, id, ${taskAnsweredPayload('$2::text', 'kind', '$5::jsonb')}
        FROM closed
      ), item AS (
        SELECT * FROM items WHERE id = (SELECT item_id FROM closed) FOR UPDATE
