@@ -18,7 +18,9 @@ import {
 } from './rig.ts';
 import type { ScaleOptions } from './scaleOptions.ts';
 import { floorSchema } from './floorSchema.ts';
-import { planUpkeep, type TableStats } from '../src/core/upkeep.ts';
+import { planUpkeep } from '../src/core/upkeep.ts';
+import type { Queryable } from '../src/store/db.ts';
+import { readTableStats, tidyTable } from '../src/store/upkeep.ts';
 
 /** Open-loop submit rates, as shares of the peak measured in the same run. */
 export const rateShares = [0.25, 0.5, 0.8] as const;
@@ -467,9 +469,10 @@ interface PeerRun {
 }
 
 /**
- * Table upkeep for the peer, by Tandem's own rule (src/core/upkeep.ts) on its schedule (2 s).
- * graphile-worker leaves its tables to autovacuum, which may be off on the bench's server (it is
- * on the CI machines): every job leaves dead row versions in its job table, and without a VACUUM
+ * Table upkeep for the peer, by Tandem's own rule and statements (src/core/upkeep.ts,
+ * src/store/upkeep.ts) on its schedule (2 s). graphile-worker leaves its tables to autovacuum,
+ * which may be off (it is on this workplace's Postgres servers, the bench machine's included):
+ * every job leaves dead row versions in its job table, and without a VACUUM
  * its workers would step over more of them with every job. Tandem vacuums its own tables
  * (src/engine/upkeep.ts); the peer gets the same, so that neither is measured on a bloated table.
  */
@@ -477,20 +480,13 @@ async function startPeerUpkeep(cleanup: Cleanup, databaseUrl: string): Promise<{
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   client.on('error', () => {});
+  const db: Queryable = { query: async <T,>(sql: string, params?: readonly unknown[]) => (await client.query(sql, params ? [...params] : undefined)).rows as T[] };
   let stopped = false;
   let runs = 0;
   const pass = async () => {
-    const { rows } = await client.query<{ table: string; live: string; dead: string; modified: string; analyzed: boolean }>(
-      `SELECT relname AS table, n_live_tup AS live, n_dead_tup AS dead, n_mod_since_analyze AS modified,
-              (last_analyze IS NOT NULL OR last_autoanalyze IS NOT NULL) AS analyzed
-       FROM pg_stat_user_tables WHERE schemaname = 'graphile_worker'`,
-    );
-    const stats: TableStats[] = rows.map((r) => ({ table: r.table, live: Number(r.live), dead: Number(r.dead), modifiedSinceAnalyze: Number(r.modified), analyzed: r.analyzed }));
-    for (const step of planUpkeep(stats)) {
+    for (const step of planUpkeep(await readTableStats(db, null, 'graphile_worker'))) {
       if (stopped) return;
-      const what = step.vacuum ? (step.analyze ? 'VACUUM (ANALYZE)' : 'VACUUM') : 'ANALYZE';
-      // The name comes from the catalog, quoted as an identifier.
-      await client.query(`${what} graphile_worker."${step.table.replaceAll('"', '""')}"`);
+      await tidyTable(db, step.table, step, 'graphile_worker');
       runs += 1;
     }
   };
