@@ -471,9 +471,9 @@ interface PeerRun {
 /**
  * Table upkeep for the peer, by Tandem's own rule and statements (src/core/upkeep.ts,
  * src/store/upkeep.ts) on its schedule (2 s). graphile-worker leaves its tables to autovacuum,
- * which may be off (it is on this workplace's Postgres servers, the bench machine's included):
- * every job leaves dead row versions in its job table, and without a VACUUM
- * its workers would step over more of them with every job. Tandem vacuums its own tables
+ * and autovacuum is off on this workplace's Postgres servers, the bench machine's included:
+ * every job leaves dead row versions in its job table, and without a VACUUM its workers would
+ * step over more of them with every job. Tandem vacuums its own tables
  * (src/engine/upkeep.ts); the peer gets the same, so that neither is measured on a bloated table.
  */
 async function startPeerUpkeep(cleanup: Cleanup, databaseUrl: string): Promise<{ runs: () => number }> {

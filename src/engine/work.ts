@@ -30,12 +30,18 @@ export interface ClaimedTask {
   item: ItemRow;
 }
 
+/**
+ * A claim naming a workflow the caller does not work is refused as if it did not exist: here, and
+ * for an answer's `next` before the answer records anything (api/routes/tasks.ts).
+ */
+export function requireClaimableWorkflow(principal: Principal, workflow: string | undefined): void {
+  if (workflow !== undefined && !mayAccess(principal, workflow)) throw notFound(`no workflow named "${workflow}" that you work on`);
+}
+
 export async function claimTask(engine: Engine, principal: Principal, input: ClaimInput): Promise<ClaimedTask | null> {
   const reviewer = requirePerson(principal);
-  if (input.workflow !== undefined) {
-    if (!mayAccess(principal, input.workflow)) throw notFound(`no workflow named "${input.workflow}" that you work on`);
-    await engine.workflows.get(engine.db, input.workflow);
-  }
+  requireClaimableWorkflow(principal, input.workflow);
+  if (input.workflow !== undefined) await engine.workflows.get(engine.db, input.workflow);
   const filter = {
     reviewerId: reviewer.id,
     queue: input.queue ?? null,

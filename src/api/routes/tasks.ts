@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { mayAccess, requirePerson, visibleWorkflows, type Principal } from '../../engine/principals.ts';
-import { answer, claimTask, escalate, heartbeat, release, type ClaimedTask } from '../../engine/work.ts';
+import { requirePerson, visibleWorkflows, type Principal } from '../../engine/principals.ts';
+import { answer, claimTask, escalate, heartbeat, release, requireClaimableWorkflow, type ClaimedTask } from '../../engine/work.ts';
 import type { Engine } from '../../engine/engine.ts';
-import { EngineError, notFound } from '../../engine/errors.ts';
+import { EngineError } from '../../engine/errors.ts';
 import { queueDepths } from '../../store/tasks.ts';
 import { defineRoute } from '../route.ts';
 import { decisionView, taskView } from '../views.ts';
@@ -111,7 +111,7 @@ export const taskRoutes = [
     async handle({ engine, principal, params, body }) {
       const { assignment: a, note, timeSpentMs, addLabel, next: nextFilter, ...outcome } = body;
       // A filter that names a workflow the caller may not work is refused before anything is recorded.
-      if (nextFilter?.workflow !== undefined && !mayAccess(principal, nextFilter.workflow)) throw notFound(`no workflow named "${nextFilter.workflow}" that you work on`);
+      if (nextFilter) requireClaimableWorkflow(principal, nextFilter.workflow);
       const r = await answer(engine, principal, { taskId: params.id, assignment: a, outcome, note, timeSpentMs, addLabel });
       const next = nextFilter ? await claimAfterAnswer(engine, principal, nextFilter) : null;
       const wf = await engine.workflows.get(engine.db, r.task.workflow);
