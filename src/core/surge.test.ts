@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { seededRandom } from './estimate.ts';
 import {
-  baseSurgeState, compileSurge, floorThresholds, forecastWait, forecastWaitSeconds, isBase, isDeferred, nextSurgeState,
+  baseSurgeState, compileSurge, floorThresholds, forecastWait, forecastWaitSeconds, isBase, overloadHorizonSeconds, isDeferred, nextSurgeState,
   surgePolicy, surgePriorityBoost, type LabelFloor, type LoadSnapshot, type SurgeState,
 } from './surge.ts';
 import { surgeActions, workflowSpec, type SurgeAction, type WorkflowSpecInput } from './workflow.ts';
@@ -45,6 +45,19 @@ test('the forecast adds the backlog and the arrivals, and is unbounded when nobo
   assert.equal(over.waitSeconds, 900);
   assert.equal(forecastWaitSeconds({ ...calm, at: 0, reviewersActive: 0 }), Infinity);
   assert.equal(forecastWaitSeconds({ ...calm, at: 0, reviewersActive: 0, arrivalsPerHour: 0 }), 0);
+});
+
+test('the forecast does not fall where the queue tips into overload', () => {
+  // The shrunk counterexample of an earlier property failure: Erlang C's wait just below λ = cμ
+  // was 108.6 s, and 3 more arrivals an hour (just above) gave 0.
+  const snap = { at: 0, queueDepth: 0, humanShare: 2, reviewersActive: 1, meanHandleSeconds: 491.5 };
+  const capacityPerHour = 3600 / 491.5 / 2;
+  const rates = [0.663, capacityPerHour * 0.999, capacityPerHour, capacityPerHour * 1.001, 3.663, capacityPerHour * 2, capacityPerHour * 3];
+  const waits = rates.map((arrivalsPerHour) => forecastWaitSeconds({ ...snap, arrivalsPerHour }));
+  for (let i = 1; i < waits.length; i++) assert.ok(waits[i]! >= waits[i - 1]!, `${rates[i]}/h: ${waits[i]} < ${waits[i - 1]}`);
+  assert.equal(waits[2], overloadHorizonSeconds);
+  assert.ok(waits[1]! <= overloadHorizonSeconds);
+  assert.ok(Math.abs(waits[6]! - 2 * overloadHorizonSeconds) < 1e-6);
 });
 
 test('the spec is validated with clear messages', () => {

@@ -70,6 +70,10 @@ export interface Forecast {
  * - the arrivals: with λ < cμ the steady-state M/M/c mean wait C(c, a)/(cμ − λ) (Erlang C);
  *   with λ ≥ cμ there is no steady state, and the queue grows by λ − cμ a second, so the
  *   forecast is the wait of a task made `overloadHorizonSeconds` from now.
+ * The horizon also bounds the two sides where they meet: Erlang C's wait grows without end as
+ * λ nears cμ while the growth starts from 0 at λ = cμ, so the steady-state wait is capped at the
+ * horizon and the overloaded one is at least the horizon. Without that, one more arrival per
+ * hour could make the forecast fall from hours to nothing, and the surge policy revert.
  * A rough figure on purpose: it only has to say when the queue outgrows the people.
  */
 export function forecastWait(s: LoadSnapshot): Forecast {
@@ -86,8 +90,8 @@ export function forecastWait(s: LoadSnapshot): Forecast {
   const utilisation = lambda / capacity;
   const backlogSeconds = depth / capacity;
   const arrivalSeconds = utilisation < 1
-    ? erlangC(c, lambda * handle) / (capacity - lambda)
-    : ((lambda - capacity) * overloadHorizonSeconds) / capacity;
+    ? Math.min(erlangC(c, lambda * handle) / (capacity - lambda), overloadHorizonSeconds)
+    : Math.max(overloadHorizonSeconds, ((lambda - capacity) * overloadHorizonSeconds) / capacity);
   return { waitSeconds: backlogSeconds + arrivalSeconds, backlogSeconds, arrivalSeconds, utilisation };
 }
 
