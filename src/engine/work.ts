@@ -38,6 +38,19 @@ export function requireClaimableWorkflow(principal: Principal, workflow: string 
   if (workflow !== undefined && !mayAccess(principal, workflow)) throw notFound(`no workflow named "${workflow}" that you work on`);
 }
 
+/**
+ * Whether an answer's `next` claim may start beside the answer instead of after it, so that the
+ * reviewer waits for the longer of the two, not both. What a claim finds does not depend on the
+ * answer (the answered task is leased, so no claim can take it, and a vote's item stays excluded
+ * for its voter), except after a gold answer: that moves the reviewer's training or qualification
+ * on, and the claim's gold plan (engine/gold.ts) counts it. A task this process does not remember
+ * may be gold as far as it knows, so its claim waits for the answer.
+ */
+export function claimMayGoBesideAnswer(engine: Engine, taskId: string): boolean {
+  const facts = engine.taskFacts.get(taskId);
+  return facts !== undefined && facts.kind !== 'gold';
+}
+
 export async function claimTask(engine: Engine, principal: Principal, input: ClaimInput): Promise<ClaimedTask | null> {
   const reviewer = requirePerson(principal);
   requireClaimableWorkflow(principal, input.workflow);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { requirePerson, visibleWorkflows, type Principal } from '../../engine/principals.ts';
-import { answer, claimTask, escalate, heartbeat, release, requireClaimableWorkflow, type ClaimedTask } from '../../engine/work.ts';
+import { answer, claimMayGoBesideAnswer, claimTask, escalate, heartbeat, release, requireClaimableWorkflow, type AnswerResult, type ClaimedTask } from '../../engine/work.ts';
 import type { Engine } from '../../engine/engine.ts';
 import { EngineError } from '../../engine/errors.ts';
 import { queueDepths } from '../../store/tasks.ts';
@@ -96,7 +96,7 @@ export const taskRoutes = [
     tag: 'tasks',
     summary: 'Answer a task',
     description:
-      'Records the answer for your assignment and settles what it can: a decision, a consensus (or an escalation when reviewers disagree), an audit result. In a blind-mode workflow the answer carries `suggestion`, the machine\'s label and confidence, hidden until now. A second answer on the same assignment, or one on a lost lease, is refused with 409. With `next` (the body of `POST /v1/tasks/claim`), the next task is claimed once the answer is recorded and comes back as `next`, as a claim returns it, or null when none is waiting: one round trip per task instead of two. If that claim fails, the answer still stands: `next` is null and `nextError` says why.',
+      'Records the answer for your assignment and settles what it can: a decision, a consensus (or an escalation when reviewers disagree), an audit result. In a blind-mode workflow the answer carries `suggestion`, the machine\'s label and confidence, hidden until now. A second answer on the same assignment, or one on a lost lease, is refused with 409. With `next` (the body of `POST /v1/tasks/claim`), the next task is claimed as well and comes back as `next`, as a claim returns it, or null when none is waiting: one round trip per task instead of two. The claim runs beside the answer (after it, for a training or test answer), and never takes the task being answered; if the answer is refused, a task claimed beside it goes back to its queue (a `task.released` event). If the claim fails, the answer still stands: `next` is null and `nextError` says why.',
     params: idParam,
     body: outcomeBody
       .extend({
@@ -112,8 +112,23 @@ export const taskRoutes = [
       const { assignment: a, note, timeSpentMs, addLabel, next: nextFilter, ...outcome } = body;
       // A filter that names a workflow the caller may not work is refused before anything is recorded.
       if (nextFilter) requireClaimableWorkflow(principal, nextFilter.workflow);
-      const r = await answer(engine, principal, { taskId: params.id, assignment: a, outcome, note, timeSpentMs, addLabel });
-      const next = nextFilter ? await claimAfterAnswer(engine, principal, nextFilter) : null;
+      const answerInput = { taskId: params.id, assignment: a, outcome, note, timeSpentMs, addLabel };
+      let r: AnswerResult;
+      let next: NextClaim | null = null;
+      if (!nextFilter) r = await answer(engine, principal, answerInput);
+      else if (!claimMayGoBesideAnswer(engine, params.id)) {
+        r = await answer(engine, principal, answerInput);
+        next = await claimNext(engine, principal, nextFilter);
+      } else {
+        const beside = claimNext(engine, principal, nextFilter);
+        try {
+          r = await answer(engine, principal, answerInput);
+        } catch (err) {
+          await giveBack(engine, principal, (await beside).claimed);
+          throw err;
+        }
+        next = await beside;
+      }
       const wf = await engine.workflows.get(engine.db, r.task.workflow);
       // Blind mode hid the machine's suggestion until now; once answered, the reviewer sees it beside their answer.
       const item = wf.spec.blindMode ? await getItem(engine.db, r.task.item_id) : null;
@@ -125,7 +140,7 @@ export const taskRoutes = [
           // In training: the right answer and the guideline note; in the qualification test: progress and the result.
           ...(r.feedback ? { feedback: r.feedback } : {}),
           ...(item ? { suggestion: p ? { label: p.label, confidence: p.confidence, explanation: p.explanation } : null } : {}),
-          ...(next ? { next: next.claimed, ...(next.error ? { nextError: next.error } : {}) } : {}),
+          ...(next ? { next: next.claimed && (await claimedView(engine, principal, next.claimed)), ...(next.error ? { nextError: next.error } : {}) } : {}),
         },
       };
     },
@@ -148,12 +163,30 @@ export const taskRoutes = [
   }),
 ];
 
+interface NextClaim {
+  claimed: ClaimedTask | null;
+  /** Why the claim failed; the answer stands all the same. */
+  error: string | null;
+}
+
 /** The claim that follows an answer (`next`): its failure must not turn the recorded answer into an error. */
-async function claimAfterAnswer(engine: Engine, principal: Principal, filter: z.infer<typeof claimBody>): Promise<{ claimed: Awaited<ReturnType<typeof claimedView>> | null; error: string | null }> {
+async function claimNext(engine: Engine, principal: Principal, filter: z.infer<typeof claimBody>): Promise<NextClaim> {
   try {
-    const claimed = await claimTask(engine, principal, filter);
-    return { claimed: claimed ? await claimedView(engine, principal, claimed) : null, error: null };
+    return { claimed: await claimTask(engine, principal, filter), error: null };
   } catch (err) {
     return { claimed: null, error: err instanceof EngineError ? err.message : 'the next task could not be claimed now; claim it with POST /v1/tasks/claim' };
+  }
+}
+
+/**
+ * A task claimed beside an answer that was then refused goes back to its queue at once, as a
+ * release does, rather than sit leased to someone who was never told of it until the lease ends.
+ */
+async function giveBack(engine: Engine, principal: Principal, claimed: ClaimedTask | null): Promise<void> {
+  if (!claimed) return;
+  try {
+    await release(engine, principal, { taskId: claimed.task.id, assignment: claimed.task.assignment });
+  } catch {
+    // The lease then ends by itself and the timekeeper reopens the task; the answer's own error is what the caller needs.
   }
 }
