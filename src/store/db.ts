@@ -27,6 +27,11 @@ export interface Db extends Queryable {
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   /** Several statements without parameters (migrations). */
   exec(sql: string): Promise<void>;
+  /**
+   * The embedded database only: an image of its data folder, which `loadDataDir` starts another
+   * from (the tests start each fresh database from one image of a migrated one).
+   */
+  dumpDataDir?(): Promise<Blob>;
   /** Calls onPayload for each NOTIFY on the channel, from any process on the same database. */
   listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
@@ -40,16 +45,18 @@ export interface OpenOptions {
   poolSize?: number | undefined;
   /** Connections of the intake pool (Db.intake) on a Postgres server; default 8. */
   intakePoolSize?: number | undefined;
+  /** Embedded database only: start from this image of a data folder (Db.dumpDataDir) instead of an empty one. */
+  loadDataDir?: Blob | undefined;
 }
 
 export async function openDb(options: OpenOptions): Promise<Db> {
   if (options.url) return openPostgres(options.url, options.poolSize ?? 10, options.intakePoolSize ?? 8);
-  return openPglite(options.dataDir ?? './.tandem/data');
+  return openPglite(options.dataDir ?? './.tandem/data', options.loadDataDir);
 }
 
-async function openPglite(dataDir: string): Promise<Db> {
+async function openPglite(dataDir: string, loadDataDir: Blob | undefined): Promise<Db> {
   if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
-  const lite = await PGlite.create(dataDir.startsWith('memory://') ? undefined : dataDir);
+  const lite = await PGlite.create({ ...(dataDir.startsWith('memory://') ? {} : { dataDir }), ...(loadDataDir ? { loadDataDir } : {}) });
   const asQueryable = (q: Pick<PGlite, 'query'>): Queryable => ({
     async query<T = Row>(sql: string, params?: readonly unknown[]) {
       const res = await q.query(sql, params ? [...params] : undefined);
@@ -69,6 +76,7 @@ async function openPglite(dataDir: string): Promise<Db> {
       const unsubscribe = await lite.listen(channel, onPayload);
       return unsubscribe;
     },
+    dumpDataDir: () => lite.dumpDataDir('none'),
     close: () => lite.close(),
   };
 }
