@@ -2,24 +2,13 @@
 // The `tandem` command. Each subcommand is a small function; errors a user can fix are printed
 // as one line, never a stack trace.
 import { parseArgs } from 'node:util';
-import { addReviewer, createApiKey } from '../engine/access.ts';
-import { openDb, type Db } from '../store/db.ts';
-import { migrate } from '../store/migrate.ts';
-import { missingWorkflows } from '../store/workflows.ts';
 import { existsSync, writeFileSync } from 'node:fs';
-import { importLabels } from '../engine/importLabels.ts';
-import { createWorkflowCache } from '../engine/workflows.ts';
+import type { Db } from '../store/db.ts';
 import { configFromEnv } from './config.ts';
-import { readRows } from './tables.ts';
-import { serve } from './serve.ts';
-import { benchRoutingCommand } from './benchRouting.ts';
-import { reportQualityCommand } from './reportQuality.ts';
-import { exportCommand } from './exportCommand.ts';
-import { mcpCommand } from './mcp.ts';
-import { importItemsCommand } from './importItemsCommand.ts';
-import { planCommand } from './planCommand.ts';
-import { simulateCommand } from './simulateCommand.ts';
 import { UsageError } from './flags.ts';
+
+// Each command loads what it uses when it runs: `tandem help` or a usage error need neither the
+// database driver nor the server, and loading every module took about a second per command.
 
 const usage = `tandem — human-in-the-loop decisions
 
@@ -90,6 +79,7 @@ const list = (s: string | undefined) => (s ? s.split(',').map((x) => x.trim()).f
 
 async function withDb<T>(fn: (db: Db) => Promise<T>, options = { migrate: true }): Promise<T> {
   const config = configFromEnv();
+  const [{ openDb }, { migrate }] = await Promise.all([import('../store/db.ts'), import('../store/migrate.ts')]);
   const db = await openDb({ url: config.databaseUrl, dataDir: config.dataDir, poolSize: 2 });
   try {
     if (options.migrate) await migrate(db);
@@ -100,6 +90,7 @@ async function withDb<T>(fn: (db: Db) => Promise<T>, options = { migrate: true }
 }
 
 async function checkWorkflows(db: Db, names: string[]): Promise<void> {
+  const { missingWorkflows } = await import('../store/workflows.ts');
   const [missing] = await missingWorkflows(db, names);
   if (missing !== undefined) throw new UsageError(`no workflow named "${missing}"`);
 }
@@ -119,6 +110,7 @@ async function main(argv: string[]): Promise<number> {
       });
       const config = configFromEnv({ ...process.env, ...(values.port ? { PORT: values.port } : {}), ...(values.host ? { TANDEM_HOST: values.host } : {}) });
       const log = (line: string) => process.stdout.write(`${line}\n`);
+      const { serve } = await import('./serve.ts');
       const running = await serve(config, { workflowFiles: values.workflows ?? [], demo: !values['no-demo'], log });
       log(`Tandem is serving on ${running.url} (${running.engine.db.kind === 'pglite' ? `embedded database in ${config.dataDir}` : 'Postgres server'}); API document: ${running.url}/v1/openapi.json`);
       const stop = () => {
@@ -131,6 +123,7 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'migrate': {
       // Not migrated by withDb first, or a fresh database would always be reported up to date.
+      const { migrate } = await import('../store/migrate.ts');
       const applied = await withDb((db) => migrate(db), { migrate: false });
       process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'the database is up to date\n');
       return 0;
@@ -146,6 +139,7 @@ async function main(argv: string[]): Promise<number> {
       const role = values.role ?? 'reviewer';
       if (role !== 'reviewer' && role !== 'lead' && role !== 'admin') throw new UsageError('--role must be reviewer, lead or admin');
       if (values.password !== undefined && values.password.length < 8) throw new UsageError('--password must be at least 8 characters');
+      const { addReviewer } = await import('../engine/access.ts');
       const r = await withDb(async (db) => {
         await checkWorkflows(db, list(values.workflows));
         return addReviewer(db, { email: values.email!, name: values.name, role, skills: list(values.skills), workflows: list(values.workflows), password: values.password });
@@ -160,6 +154,7 @@ async function main(argv: string[]): Promise<number> {
       const role = values.role ?? 'service';
       if (role !== 'service' && role !== 'admin') throw new UsageError('--role must be service or admin');
       const workflows = values.workflows ? list(values.workflows) : null;
+      const { createApiKey } = await import('../engine/access.ts');
       const { token } = await withDb(async (db) => {
         if (workflows) await checkWorkflows(db, workflows);
         return createApiKey(db, { name: values.name!, role, workflows });
@@ -170,6 +165,7 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'import': {
       if (sub === 'items') {
+        const { importItemsCommand } = await import('./importItemsCommand.ts');
         return await importItemsCommand(rest, withDb);
       }
       if (sub !== 'labels') throw new UsageError('usage: tandem import labels|items FILE --workflow NAME');
@@ -183,6 +179,9 @@ async function main(argv: string[]): Promise<number> {
       if (!file || positionals.length > 1) throw new UsageError('name one file: tandem import labels FILE --workflow NAME');
       if (!values.workflow) throw new UsageError('--workflow is required');
       if (!existsSync(file)) throw new UsageError(`no file ${file}`);
+      const [{ readRows }, { createWorkflowCache }, { importLabels }] = await Promise.all([
+        import('./tables.ts'), import('../engine/workflows.ts'), import('../engine/importLabels.ts'),
+      ]);
       const rows = readRows(file);
       const report = await withDb(async (db) => {
         await checkWorkflows(db, [values.workflow!]);
@@ -199,12 +198,17 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'bench': {
       if (sub !== 'routing') throw new UsageError('usage: tandem bench routing --train FILE --test FILE [options]; run tandem bench routing --help');
+      const { benchRoutingCommand } = await import('./benchRouting.ts');
       return benchRoutingCommand(rest);
     }
-    case 'plan':
+    case 'plan': {
+      const { planCommand } = await import('./planCommand.ts');
       return planCommand(argv.slice(1), withDb);
-    case 'simulate':
+    }
+    case 'simulate': {
+      const { simulateCommand } = await import('./simulateCommand.ts');
       return simulateCommand(argv.slice(1), withDb);
+    }
     case 'report': {
       if (sub !== 'quality') throw new UsageError('usage: tandem report quality --workflow NAME [--from DATE] [--to DATE] [--format md|json|html] [--out FILE]');
       const { values } = parseArgs({
@@ -223,6 +227,7 @@ async function main(argv: string[]): Promise<number> {
       };
       const period = { from: date('from', values.from), to: date('to', values.to) };
       if (period.from && period.to && period.from >= period.to) throw new UsageError('--from must be before --to');
+      const { reportQualityCommand } = await import('./reportQuality.ts');
       const text = await withDb(async (db) => {
         await checkWorkflows(db, [values.workflow!]);
         return reportQualityCommand(db, values.workflow!, period, format);
@@ -240,6 +245,7 @@ async function main(argv: string[]): Promise<number> {
       const format = values.format ?? (sub === 'labels' ? 'csv' : 'jsonl');
       if (sub === 'labels' && format !== 'csv' && format !== 'jsonl') throw new UsageError('--format must be csv or jsonl');
       if (sub === 'audit' && format !== 'jsonl') throw new UsageError('--format must be jsonl');
+      const { exportCommand } = await import('./exportCommand.ts');
       const { written } = await withDb(async (db) => {
         await checkWorkflows(db, [values.workflow!]);
         return exportCommand(db, { what: sub, workflow: values.workflow!, format: format as 'csv' | 'jsonl', out: values.out ?? null });
@@ -252,6 +258,7 @@ async function main(argv: string[]): Promise<number> {
       const port = values.http === undefined ? null : Number(values.http);
       if (port !== null && (!Number.isInteger(port) || port < 0 || port > 65535)) throw new UsageError('--http must be a port number');
       if (port === null && !process.env.TANDEM_API_KEY) throw new UsageError('set TANDEM_API_KEY to an API key (tandem keys create) for the stdio MCP server');
+      const { mcpCommand } = await import('./mcp.ts');
       return mcpCommand(configFromEnv(), { httpPort: port, apiKey: process.env.TANDEM_API_KEY ?? null });
     }
     default:
