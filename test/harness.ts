@@ -59,22 +59,26 @@ export async function freshDb(driver: DriverName, poolSize = 10): Promise<TestDb
 async function migratedPgliteImage(): Promise<Blob> {
   const hash = createHash('sha256').update(JSON.stringify(loadMigrations())).update(readFileSync(pgliteManifest));
   const path = join(tmpdir(), `tandem-test-pglite-${hash.digest('hex').slice(0, 16)}.tar`);
-  if (!existsSync(path)) {
-    const db = await openDb({ dataDir: 'memory://' });
+  if (existsSync(path)) return new Blob([readFileSync(path)]);
+  const db = await openDb({ dataDir: 'memory://' });
+  try {
+    await migrate(db);
+    const image = await db.dumpDataDir!();
     try {
-      await migrate(db);
-      const image = Buffer.from(await (await db.dumpDataDir!()).arrayBuffer());
       // Written aside and renamed: test files run side by side, and none may read half an image.
       const aside = `${path}.${process.pid}.tmp`;
-      writeFileSync(aside, image);
+      writeFileSync(aside, Buffer.from(await image.arrayBuffer()));
       renameSync(aside, path);
       // Images of earlier migration sets are of no more use.
       for (const f of readdirSync(tmpdir())) if (/^tandem-test-pglite-\w+\.tar$/.test(f) && join(tmpdir(), f) !== path) rmSync(join(tmpdir(), f), { force: true });
-    } finally {
-      await db.close();
+    } catch {
+      // A full or read-only temporary folder only costs the next test file the same seconds again.
+      rmSync(`${path}.${process.pid}.tmp`, { force: true });
     }
+    return image;
+  } finally {
+    await db.close();
   }
-  return new Blob([readFileSync(path)]);
 }
 
 export async function createServerDatabase(): Promise<string> {
