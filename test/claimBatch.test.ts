@@ -84,5 +84,44 @@ for (const driver of drivers) {
         assert.equal((await client(ctx.app.url, p.token).post(`/v1/tasks/${mine.body.task.id}/answer`, { assignment: mine.body.task.assignment, label: 'billing' })).status, 200);
       }
     });
+
+    test('across several workflows the best tasks of them all go first, alone and in a set, for a reviewer and for a lead', async () => {
+      const [wa, wb, wc] = ['across-a', 'across-b', 'across-c'];
+      for (const wf of [wa, wb, wc]) assert.equal((await ctx.admin.post('/v1/workflows', labelWorkflow(wf, { model: { type: 'none' } }))).status, 201);
+      // Priorities and due times set by hand, interleaved across the workflows: the best task
+      // overall is 8 (in b), then 7 (in a), and so on; c is outside the reviewer's workflows.
+      const order: string[] = [];
+      const plan: Array<[string, number, number]> = [[wa, 7, 0], [wb, 8, 0], [wa, 5, 1], [wb, 5, 0], [wa, 1, 0], [wb, 0, 0], [wc, 9, 0]];
+      const taskOf = new Map<string, string>();
+      for (const [i, [wf, priority, late]] of plan.entries()) {
+        const r = await ctx.admin.post(`/v1/workflows/${wf}/items`, { text: `order ${i}` });
+        assert.equal(r.status, 201);
+        const [t] = await ctx.t.db.query<{ id: string }>(
+          `UPDATE tasks SET priority = $2::int, due_at = now() + make_interval(mins => $3::int) WHERE item_id = $1::uuid RETURNING id::text`, [r.body.id, priority, late]);
+        taskOf.set(t!.id, `${wf}:${priority}${late ? ' late' : ''}`);
+      }
+      for (const [wf, priority, late] of [...plan].filter(([wf]) => wf !== wc).sort((x, y) => y[1] - x[1] || x[2] - y[2])) order.push(`${wf}:${priority}${late ? ' late' : ''}`);
+      const reviewer = await person(ctx.t.db, 'reviewer', [wa, wb]);
+      const http = client(ctx.app.url, reviewer.token);
+      const alone: string[] = [];
+      for (let i = 0; i < 3; i++) {
+        const c = await http.post('/v1/tasks/claim', {});
+        assert.equal(c.status, 200);
+        alone.push(taskOf.get(c.body.task.id)!);
+        assert.equal((await http.post(`/v1/tasks/${c.body.task.id}/release`, { assignment: c.body.task.assignment })).status, 200);
+      }
+      assert.deepEqual(alone, [order[0], order[0], order[0]], 'a released task is the best again');
+      // Three claimers at once, each in both workflows: the three best tasks, best first.
+      const others = await Promise.all([0, 1, 2].map(() => person(ctx.t.db, 'reviewer', [wa, wb])));
+      const filter = { workflows: [wa, wb], workflow: null, queue: null, skills: [], mayTakeEscalations: false, leaseSeconds: 300 };
+      const served = await Promise.all(others.map((p) => ctx.app.engine.claims.claim({ ...filter, reviewerId: p.id })));
+      assert.deepEqual(new Set(served.map((c) => taskOf.get(c!.task.id))), new Set(order.slice(0, 3)));
+      // A lead sees every workflow: the best open task left is c's 9, then the fourth of the two.
+      const lead = await person(ctx.t.db, 'lead', [wa, wb, wc]);
+      const leadHttp = client(ctx.app.url, lead.token);
+      const first = await leadHttp.post('/v1/tasks/claim', {});
+      const second = await leadHttp.post('/v1/tasks/claim', {});
+      assert.deepEqual([taskOf.get(first.body.task.id), taskOf.get(second.body.task.id)], [`${wc}:9`, order[3]]);
+    });
   });
 }

@@ -53,15 +53,21 @@ export type SharedClaimFilter = Omit<ClaimFilter, 'reviewerId'>;
  * A filter left out is left out of the text, not written `$n IS NULL OR …`: each shape is then a
  * statement of its own that Postgres can plan once, generically, and still walk tasks_claim in
  * order (planning the claim for every set took 0.6–1 ms of the server's CPU).
+ *
+ * tasks_claim is in order within one workflow only. A claim over several (`workflows`, the SQL of
+ * their names) walks each by its index and merges what it found, rather than reading and sorting
+ * every open task of them all (90–100 ms a set at 30,000 open tasks in two workflows).
  */
-function claimable(f: SharedClaimFilter, reviewerIds: readonly string[]): { where: string; params: unknown[]; shape: string } {
+function claimable(f: SharedClaimFilter, reviewerIds: readonly string[]): { where: string; workflows: string | null; params: unknown[]; shape: string } {
   const params: unknown[] = [];
   const param = (v: unknown, type: string) => `$${params.push(v)}::${type}`;
   const conditions = [`t.status = 'open'`, 'NOT t.deferred'];
-  // One workflow is the common case: as an equality it lets the claim walk tasks_claim in order.
   const one = f.workflow ?? (f.workflows?.length === 1 ? f.workflows[0]! : null);
-  if (one !== null) conditions.push(`t.workflow = ${param(one, 'text')}`);
-  if (f.workflows !== null && (f.workflow !== null || f.workflows.length !== 1)) conditions.push(`t.workflow = ANY(${param(f.workflows, 'text[]')})`);
+  let workflows: string | null = null;
+  if (one !== null) {
+    conditions.push(`t.workflow = ${param(one, 'text')}`);
+    if (f.workflows !== null && f.workflow !== null) conditions.push(`t.workflow = ANY(${param(f.workflows, 'text[]')})`);
+  } else workflows = f.workflows === null ? '(SELECT name FROM workflows)' : `unnest(${param(f.workflows, 'text[]')})`;
   if (f.queue !== null) conditions.push(`t.queue = ${param(f.queue, 'text')}`);
   conditions.push(`t.skills <@ ${param(f.skills, 'text[]')}`);
   if (!f.mayTakeEscalations) conditions.push(`t.kind <> 'escalation'`);
@@ -69,8 +75,13 @@ function claimable(f: SharedClaimFilter, reviewerIds: readonly string[]): { wher
   conditions.push(`(t.kind <> 'vote' OR NOT EXISTS (
            SELECT 1 FROM tasks o
            WHERE o.item_id = t.item_id AND o.kind = 'vote' AND o.lease_owner = ANY(${claimers}) AND o.status IN ('leased', 'done')))`);
-  const shape = [one !== null ? 'one' : '', f.workflows === null ? 'all' : f.workflow !== null || f.workflows.length !== 1 ? 'any' : '', f.queue !== null ? 'queue' : '', f.mayTakeEscalations ? 'esc' : ''].join('.');
-  return { where: conditions.join('\n         AND '), params, shape };
+  const shape = [
+    one === null ? '' : f.workflows !== null && f.workflow !== null ? 'one-of' : 'one',
+    one !== null ? '' : f.workflows === null ? 'all' : 'each',
+    f.queue !== null ? 'queue' : '',
+    f.mayTakeEscalations ? 'esc' : '',
+  ].join('.');
+  return { where: conditions.join('\n         AND '), workflows, params, shape };
 }
 
 export type ClaimedRow = { task: TaskRow; item: ItemRow };
@@ -96,15 +107,20 @@ export async function claimNextTask(db: Queryable, f: ClaimFilter): Promise<Clai
  */
 export async function claimNextTasks(db: Queryable, f: SharedClaimFilter, reviewerIds: readonly string[]): Promise<Array<ClaimedRow | null>> {
   // The task's item comes in the same statement: a claim is one round trip.
-  const { where, params, shape } = claimable(f, reviewerIds);
+  const { where, workflows, params, shape } = claimable(f, reviewerIds);
   const claimers = `$${params.length}::uuid[]`;
-  const rows = await db.query<TaskRow & PrefixedItem & { ord: string }>(
-    `WITH picked AS (
-       SELECT t.id, t.priority, t.due_at, t.created_at FROM tasks t
-       WHERE ${where}
+  // Over several workflows, up to a set's worth of each is locked and the best of them leased; the
+  // rest are unlocked again when the statement commits.
+  const best = (also = '') => `SELECT t.id, t.priority, t.due_at, t.created_at FROM tasks t
+       WHERE ${also}${where}
        ORDER BY t.priority DESC, t.due_at, t.created_at
        LIMIT cardinality(${claimers})
-       FOR UPDATE SKIP LOCKED
+       FOR UPDATE SKIP LOCKED`;
+  const rows = await db.query<TaskRow & PrefixedItem & { ord: string }>(
+    `WITH picked AS (
+       ${workflows === null ? best() : `SELECT c.* FROM ${workflows} AS w(name) CROSS JOIN LATERAL (${best('t.workflow = w.name AND ')}) c
+       ORDER BY c.priority DESC, c.due_at, c.created_at
+       LIMIT cardinality(${claimers})`}
      ), next AS (
        SELECT id, row_number() OVER (ORDER BY priority DESC, due_at, created_at) AS ord FROM picked
      ), claimers AS (
@@ -139,8 +155,8 @@ export async function claimNextTasks(db: Queryable, f: SharedClaimFilter, review
 /** Whether a claim with this filter would find a task now (gold is only mixed into a queue that has work). */
 export async function hasClaimableTask(db: Queryable, f: ClaimFilter): Promise<boolean> {
   const { reviewerId, ...shared } = f;
-  const { where, params } = claimable(shared, [reviewerId]);
-  const rows = await db.query(`SELECT 1 FROM tasks t WHERE ${where} LIMIT 1`, params);
+  const { where, workflows, params } = claimable(shared, [reviewerId]);
+  const rows = await db.query(`SELECT 1 FROM tasks t WHERE ${where}${workflows === null ? '' : ` AND t.workflow IN (SELECT * FROM ${workflows} AS w(name))`} LIMIT 1`, params);
   return rows.length > 0;
 }
 
