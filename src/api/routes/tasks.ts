@@ -129,6 +129,7 @@ export const taskRoutes = [
         }
         next = await beside;
       }
+      const nextView = next && (await viewOfNext(engine, principal, next));
       const wf = await engine.workflows.get(engine.db, r.task.workflow);
       // Blind mode hid the machine's suggestion until now; once answered, the reviewer sees it beside their answer.
       const item = wf.spec.blindMode ? await getItem(engine.db, r.task.item_id) : null;
@@ -140,7 +141,7 @@ export const taskRoutes = [
           // In training: the right answer and the guideline note; in the qualification test: progress and the result.
           ...(r.feedback ? { feedback: r.feedback } : {}),
           ...(item ? { suggestion: p ? { label: p.label, confidence: p.confidence, explanation: p.explanation } : null } : {}),
-          ...(next ? { next: next.claimed && (await claimedView(engine, principal, next.claimed)), ...(next.error ? { nextError: next.error } : {}) } : {}),
+          ...(nextView ? { next: nextView.claimed, ...(nextView.error ? { nextError: nextView.error } : {}) } : {}),
         },
       };
     },
@@ -169,18 +170,32 @@ interface NextClaim {
   error: string | null;
 }
 
+const nextError = (err: unknown) => (err instanceof EngineError ? err.message : 'the next task could not be claimed now; claim it with POST /v1/tasks/claim');
+
 /** The claim that follows an answer (`next`): its failure must not turn the recorded answer into an error. */
 async function claimNext(engine: Engine, principal: Principal, filter: z.infer<typeof claimBody>): Promise<NextClaim> {
   try {
     return { claimed: await claimTask(engine, principal, filter), error: null };
   } catch (err) {
-    return { claimed: null, error: err instanceof EngineError ? err.message : 'the next task could not be claimed now; claim it with POST /v1/tasks/claim' };
+    return { claimed: null, error: nextError(err) };
+  }
+}
+
+/** The next task as its reviewer sees it; one that cannot be shown now goes back to its queue, and nextError says why. */
+async function viewOfNext(engine: Engine, principal: Principal, next: NextClaim) {
+  if (!next.claimed) return { claimed: null, error: next.error };
+  try {
+    return { claimed: await claimedView(engine, principal, next.claimed), error: null };
+  } catch (err) {
+    await giveBack(engine, principal, next.claimed);
+    return { claimed: null, error: nextError(err) };
   }
 }
 
 /**
- * A task claimed beside an answer that was then refused goes back to its queue at once, as a
- * release does, rather than sit leased to someone who was never told of it until the lease ends.
+ * A task claimed for `next` that the reviewer will not be told of (the answer beside it was
+ * refused, or the task could not be shown) goes back to its queue at once, as a release does,
+ * rather than sit leased to someone who never heard of it until the lease ends.
  */
 async function giveBack(engine: Engine, principal: Principal, claimed: ClaimedTask | null): Promise<void> {
   if (!claimed) return;
