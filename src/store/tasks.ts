@@ -234,15 +234,15 @@ export interface AnswerRecord {
   blind: boolean | null;
 }
 
+/** A `task.answered` event's payload, as SQL over the given expressions (here and in store/reviewSets.ts). */
+export const taskAnsweredPayload = (reviewer: string, kind: string, outcome: string) =>
+  `jsonb_build_object('reviewer', ${reviewer}, 'kind', ${kind}, 'outcome', ${outcome})`;
+
 /**
  * Ends a lease that is still the caller's as done, records their answer with its `task.answered`
  * event and locks the task's item (decisions on one item happen one at a time), in one statement:
  * an answer is on the hot path. Null when the lease is not the caller's, and then nothing is written.
  */
-/** A `task.answered` event's payload, as SQL over the given expressions (here and in store/reviewSets.ts). */
-export const taskAnsweredPayload = (reviewer: string, kind: string, outcome: string) =>
-  `jsonb_build_object('reviewer', ${reviewer}, 'kind', ${kind}, 'outcome', ${outcome})`;
-
 export async function closeLeaseAnswered(db: Queryable, lease: Lease, a: AnswerRecord): Promise<{ task: TaskRow; item: ItemRow } | null> {
   const rows = await db.query<TaskRow & PrefixedItem>(
     `WITH closed AS (
