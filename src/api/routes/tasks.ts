@@ -112,23 +112,15 @@ export const taskRoutes = [
       const { assignment: a, note, timeSpentMs, addLabel, next: nextFilter, ...outcome } = body;
       // A filter that names a workflow the caller may not work is refused before anything is recorded.
       if (nextFilter) requireClaimableWorkflow(principal, nextFilter.workflow);
-      const answerInput = { taskId: params.id, assignment: a, outcome, note, timeSpentMs, addLabel };
+      const beside = nextFilter && claimMayGoBesideAnswer(engine, params.id) ? claimNext(engine, principal, nextFilter) : null;
       let r: AnswerResult;
-      let next: NextClaim | null = null;
-      if (!nextFilter) r = await answer(engine, principal, answerInput);
-      else if (!claimMayGoBesideAnswer(engine, params.id)) {
-        r = await answer(engine, principal, answerInput);
-        next = await claimNext(engine, principal, nextFilter);
-      } else {
-        const beside = claimNext(engine, principal, nextFilter);
-        try {
-          r = await answer(engine, principal, answerInput);
-        } catch (err) {
-          await giveBack(engine, principal, (await beside).claimed);
-          throw err;
-        }
-        next = await beside;
+      try {
+        r = await answer(engine, principal, { taskId: params.id, assignment: a, outcome, note, timeSpentMs, addLabel });
+      } catch (err) {
+        if (beside) await giveBack(engine, principal, (await beside).claimed);
+        throw err;
       }
+      const next = nextFilter ? await (beside ?? claimNext(engine, principal, nextFilter)) : null;
       const nextView = next && (await viewOfNext(engine, principal, next));
       const wf = await engine.workflows.get(engine.db, r.task.workflow);
       // Blind mode hid the machine's suggestion until now; once answered, the reviewer sees it beside their answer.
@@ -202,6 +194,6 @@ async function giveBack(engine: Engine, principal: Principal, claimed: ClaimedTa
   try {
     await release(engine, principal, { taskId: claimed.task.id, assignment: claimed.task.assignment });
   } catch {
-    // The lease then ends by itself and the timekeeper reopens the task; the answer's own error is what the caller needs.
+    // The lease then ends by itself and the timekeeper reopens the task; what the caller needs is the answer's own outcome.
   }
 }
