@@ -62,26 +62,38 @@ function claimable(f: SharedClaimFilter, reviewerIds: readonly string[]): { wher
   const params: unknown[] = [];
   const param = (v: unknown, type: string) => `$${params.push(v)}::${type}`;
   const conditions = [`t.status = 'open'`, 'NOT t.deferred'];
+  // Named beside each choice that changes the text, so that a statement name always means one text.
+  const shape: string[] = [];
   const one = f.workflow ?? (f.workflows?.length === 1 ? f.workflows[0]! : null);
   let workflows: string | null = null;
   if (one !== null) {
     conditions.push(`t.workflow = ${param(one, 'text')}`);
-    if (f.workflows !== null && f.workflow !== null) conditions.push(`t.workflow = ANY(${param(f.workflows, 'text[]')})`);
-  } else workflows = f.workflows === null ? '(SELECT name FROM workflows)' : `unnest(${param(f.workflows, 'text[]')})`;
-  if (f.queue !== null) conditions.push(`t.queue = ${param(f.queue, 'text')}`);
+    shape.push('one');
+    if (f.workflows !== null && f.workflow !== null) {
+      conditions.push(`t.workflow = ANY(${param(f.workflows, 'text[]')})`);
+      shape.push('of');
+    }
+  } else if (f.workflows === null) {
+    workflows = '(SELECT name FROM workflows)';
+    shape.push('all');
+  } else {
+    workflows = `unnest(${param(f.workflows, 'text[]')})`;
+    shape.push('each');
+  }
+  if (f.queue !== null) {
+    conditions.push(`t.queue = ${param(f.queue, 'text')}`);
+    shape.push('queue');
+  }
   conditions.push(`t.skills <@ ${param(f.skills, 'text[]')}`);
-  if (!f.mayTakeEscalations) conditions.push(`t.kind <> 'escalation'`);
+  if (!f.mayTakeEscalations) {
+    conditions.push(`t.kind <> 'escalation'`);
+    shape.push('noesc');
+  }
   const claimers = param(reviewerIds, 'uuid[]');
   conditions.push(`(t.kind <> 'vote' OR NOT EXISTS (
            SELECT 1 FROM tasks o
            WHERE o.item_id = t.item_id AND o.kind = 'vote' AND o.lease_owner = ANY(${claimers}) AND o.status IN ('leased', 'done')))`);
-  const shape = [
-    one === null ? '' : f.workflows !== null && f.workflow !== null ? 'one-of' : 'one',
-    one !== null ? '' : f.workflows === null ? 'all' : 'each',
-    f.queue !== null ? 'queue' : '',
-    f.mayTakeEscalations ? 'esc' : '',
-  ].join('.');
-  return { where: conditions.join('\n         AND '), workflows, params, shape };
+  return { where: conditions.join('\n         AND '), workflows, params, shape: shape.join('.') };
 }
 
 export type ClaimedRow = { task: TaskRow; item: ItemRow };
