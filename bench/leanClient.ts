@@ -70,3 +70,24 @@ export class LeanClient {
     socket.write(bytes);
   }
 }
+
+/** One POST of a JSON body with a bearer token, through `client`. */
+export function post(client: LeanClient, host: string, path: string, token: string, body: string, extraHeaders = ''): Promise<{ status: number; body: Buffer }> {
+  const bytes = Buffer.from(
+    `POST ${path} HTTP/1.1\r\nhost: ${host}\r\nauthorization: Bearer ${token}\r\ncontent-type: application/json\r\n${extraHeaders}content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
+  return new Promise((resolve) => client.request(bytes, (status, b) => resolve({ status, body: b })));
+}
+
+export interface Target {
+  host: string;
+  client: LeanClient;
+}
+
+/** A client per server URL, each with up to `socketsEach` keep-alive sockets. */
+export function targetsFor(urls: string[], socketsEach: number): Target[] {
+  return urls.map((url) => {
+    const u = new URL(url);
+    return { host: u.host, client: new LeanClient(u.hostname, Number(u.port), socketsEach) };
+  });
+}

@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Logger, makeWorkerUtils, runMigrations, type WorkerUtils } from 'graphile-worker';
 import pg from 'pg';
-import { LeanClient } from './leanClient.ts';
+import { post, targetsFor, type Target } from './leanClient.ts';
+import { SubmitterThread, type SubmitResults } from './submitter.ts';
 import {
   adminKey, api, Cleanup, cpuShare, cpuSnapshot, createDatabase, ensureBuilt, fmt, must, percentile, progress,
   repo, rssSampler, sleep, sourceVersion, startServer, summariseProfile, withAdmin, withCleanup, type CpuShare, type CpuSnapshot, type ServerChild,
@@ -72,79 +73,40 @@ function latency(samples: Sample[], w: Window): { n: number; p50: number; p99: n
 // ---------------------------------------------------------------------------------------------
 // HTTP load on the servers, through lean keep-alive clients (one set per server).
 
-function post(client: LeanClient, host: string, path: string, token: string, body: string, extraHeaders = ''): Promise<{ status: number; body: Buffer }> {
-  const bytes = Buffer.from(
-    `POST ${path} HTTP/1.1\r\nhost: ${host}\r\nauthorization: Bearer ${token}\r\ncontent-type: application/json\r\n${extraHeaders}content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-  );
-  return new Promise((resolve) => client.request(bytes, (status, b) => resolve({ status, body: b })));
-}
-
-interface Target {
-  host: string;
-  client: LeanClient;
-}
-
-function targetsFor(servers: ServerChild[], socketsEach: number): Target[] {
-  return servers.map((s) => {
-    const u = new URL(s.url);
-    return { host: u.host, client: new LeanClient(u.hostname, Number(u.port), socketsEach) };
-  });
-}
-
-function submitBody(n: number): string {
-  return JSON.stringify({
-    text: `Order ${n} arrived damaged, the box was crushed and the screen is cracked. Please send a replacement.`,
-    metadata: { channel: 'email', segment: n % 3 === 0 ? 'enterprise' : 'consumer', amount: n % 500 },
-  });
-}
-
-/** Submits, each a new item with its own idempotency key, spread round-robin over the servers. */
+/**
+ * Submits, each a new item with its own idempotency key, spread round-robin over the servers, from
+ * a thread of their own (bench/submitter.ts); what it reports lands in `rec`.
+ */
 class Submitter {
-  private run = randomBytes(4).toString('hex');
-  private n = 0;
-  constructor(private targets: Target[], private token: string, private rec: Recorder) {}
-
-  /** One submit; its latency counts from `due` (open loop) or from when it was sent. */
-  async one(due = performance.now()): Promise<void> {
-    const i = this.n++;
-    const t = this.targets[i % this.targets.length]!;
-    const r = await post(t.client, t.host, `/v1/workflows/${workflow}/items`, this.token, submitBody(i), `idempotency-key: ${this.run}-${i}\r\n`);
-    const end = performance.now();
-    if (r.status >= 200 && r.status < 300) {
-      this.rec.submitted += 1;
-      this.rec.submit.push({ start: due, end });
-    } else this.rec.failures.push({ kind: 'submit', status: r.status, at: end, detail: r.body.toString().slice(0, 200) });
+  private thread: SubmitterThread;
+  constructor(servers: ServerChild[], token: string, private rec: Recorder) {
+    this.thread = new SubmitterThread(servers.map((s) => s.url), token, workflow, 1024);
+    const progress = setInterval(() => (rec.submitted = this.thread.submitted), 250);
+    progress.unref();
+    this.stopProgress = () => clearInterval(progress);
   }
+
+  private stopProgress: () => void;
 
   /** Closed loop: `connections` submits in flight until `until`. */
   async closed(connections: number, until: number): Promise<void> {
-    await Promise.all(
-      Array.from({ length: connections }, async () => {
-        while (performance.now() < until) await this.one();
-      }),
-    );
+    this.record(await this.thread.closed(connections, until));
   }
 
-  /** Open loop: submit i is due at start + i/rate whether or not earlier ones were answered (no coordinated omission). */
+  /** Open loop at `rate` a second for `seconds` (no coordinated omission: latency counts from when each was due). */
   async open(rate: number, seconds: number): Promise<void> {
-    const start = performance.now() + 5;
-    const total = Math.round(rate * seconds);
-    const out: Promise<void>[] = [];
-    let sent = 0;
-    await new Promise<void>((resolve) => {
-      const pump = () => {
-        const due = Math.min(total, Math.floor(((performance.now() - start) * rate) / 1000) + 1);
-        while (sent < due) {
-          out.push(this.one(start + (sent * 1000) / rate));
-          sent += 1;
-        }
-        if (sent < total) setTimeout(pump, 1);
-        else resolve();
-      };
-      setTimeout(pump, 5);
-    });
-    // A server that stops answering must not hang the bench; what is still out then is counted missing.
-    await Promise.race([Promise.all(out), sleep(30_000)]);
+    this.record(await this.thread.open(rate, seconds));
+  }
+
+  async close(): Promise<void> {
+    this.stopProgress();
+    await this.thread.close();
+  }
+
+  private record(r: SubmitResults): void {
+    this.rec.submitted = this.thread.submitted;
+    for (const [start, end] of r.samples) this.rec.submit.push({ start, end });
+    for (const f of r.failures) this.rec.failures.push({ kind: 'submit', ...f });
   }
 }
 
@@ -353,7 +315,8 @@ async function runTandem(o: ScaleOptions, n: number, mode: 'dist' | 'source', sy
     const { serviceKey, tokens } = floor ? await floorPeople(peek, o.reviewers) : await tandemPeople(o, servers);
 
     const rec = new Recorder();
-    const submitter = new Submitter(targetsFor(servers, 1024), serviceKey, rec);
+    const submitter = new Submitter(servers, serviceKey, rec);
+    cleanup.add('stop the submitter thread', () => submitter.close());
     const sse = startSseClients(servers, tokens, o.sse);
     cleanup.add('close the SSE clients', () => sse.stop());
     const openTasks = async () => Number((await peek.query<{ n: string }>(`SELECT count(*) AS n FROM tasks WHERE status = 'open'`)).rows[0]!.n);
@@ -364,7 +327,7 @@ async function runTandem(o: ScaleOptions, n: number, mode: 'dist' | 'source', sy
     progress(`${label}, ${n}p: submitting ${fill} items to fill the queue`);
     const fillDeadline = performance.now() + 60_000;
     while ((await openTasks()) < fill && performance.now() < fillDeadline) await submitter.closed(o.connections, performance.now() + 500);
-    const reviewers = startReviewers(targetsFor(servers, Math.ceil(o.reviewers / n)), tokens, rec, system === 'tandem' && !o.separateClaims);
+    const reviewers = startReviewers(targetsFor(servers.map((s) => s.url), Math.ceil(o.reviewers / n)), tokens, rec, system === 'tandem' && !o.separateClaims);
     cleanup.add('stop the reviewers', () => reviewers.stop());
 
     const phases: TandemPhase[] = [];
