@@ -28,6 +28,8 @@ for (const driver of drivers) {
       // (over HTTP a busy test run may bring them one at a time); the first ones go at once, the
       // rest wait and go as a set.
       const engine = ctx.app.engine;
+      // A client waits on each item's decision; a set sends one notification for all its items.
+      const woken = claims.map((c) => engine.waiters.wait(c.itemId, 20_000));
       const results = await Promise.all(
         claims.map(async (c, i) => {
           const principal = await engine.auth.authenticate(engine.db, c.token);
@@ -50,6 +52,7 @@ for (const driver of drivers) {
         assert.deepEqual({ version: r.ok.decision?.version, source: r.ok.decision?.source, outcome: r.ok.decision?.outcome }, { version: 1, source: 'human', outcome: { type: 'label', label: labels[i % labels.length] } });
       }
       assert.ok(engine.reviewAnswers.largestSet > 1, `answers went one at a time (largest set ${engine.reviewAnswers.largestSet})`);
+      assert.deepEqual(await Promise.all(woken.slice(0, n - 1)), Array.from({ length: n - 1 }, () => true), 'every waiting client was woken by a notification, not by its timeout');
 
       const db = ctx.t.db;
       for (const [i, c] of claims.entries()) {
@@ -73,6 +76,7 @@ for (const driver of drivers) {
       const again = await client(ctx.app.url, last.token).post(`/v1/tasks/${last.id}/answer`, { assignment: last.assignment, label: 'other' });
       assert.equal(again.status, 200, JSON.stringify(again.body));
       assert.equal(again.body.decision.version, 1);
+      assert.equal(await woken[n - 1], true, 'the one answered alone woke its client too');
       const twice = await client(ctx.app.url, last.token).post(`/v1/tasks/${last.id}/answer`, { assignment: last.assignment, label: 'bug' });
       assert.equal(twice.status, 409);
       assert.match(twice.body.detail ?? twice.body.title, /answered already/);

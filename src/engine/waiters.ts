@@ -1,7 +1,7 @@
 // Clients waiting for an item's decision. Woken by NOTIFY on `tandem_decision`, which any
-// process on the same database sends when it commits a decision.
+// process on the same database sends when it commits a decision (one for a set of them).
 import type { Db } from '../store/db.ts';
-import { decisionChannel } from '../store/events.ts';
+import { decidedItemsOf, decisionChannel } from '../store/events.ts';
 
 export interface DecisionWaiters {
   /** Resolves when the item gets a decision or after `ms`, whichever is first; true if woken. */
@@ -11,11 +11,13 @@ export interface DecisionWaiters {
 
 export async function createDecisionWaiters(db: Db): Promise<DecisionWaiters> {
   const waiting = new Map<string, Set<() => void>>();
-  const unlisten = await db.listen(decisionChannel, (itemId) => {
-    const set = waiting.get(itemId);
-    if (!set) return;
-    waiting.delete(itemId);
-    for (const wake of set) wake();
+  const unlisten = await db.listen(decisionChannel, (payload) => {
+    for (const itemId of decidedItemsOf(payload)) {
+      const set = waiting.get(itemId);
+      if (!set) continue;
+      waiting.delete(itemId);
+      for (const wake of set) wake();
+    }
   });
   return {
     wait(itemId, ms, signal) {

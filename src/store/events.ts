@@ -4,6 +4,20 @@ import type { Queryable } from './db.ts';
 
 export const decisionChannel = 'tandem_decision';
 
+/**
+ * A notification on `decisionChannel` names one decided item, or several separated by commas: a
+ * set of answers sends one notification per this many items instead of one per item. Every
+ * process listens and receives every notification, so one per item cost each of them a message
+ * per decision, and Postgres a queue entry and a message per listener. The cap keeps a payload
+ * (37 bytes an item) under Postgres's 8,000-byte limit.
+ */
+export const itemsPerNotification = 200;
+
+/** The item ids a notification on `decisionChannel` names. */
+export function decidedItemsOf(payload: string): string[] {
+  return payload.split(',');
+}
+
 export interface NewEvent {
   type: string;
   workflow: string;

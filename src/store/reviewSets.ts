@@ -1,7 +1,7 @@
 // A set of answers on review tasks, settled by one statement (engine/answerBatch.ts): each lease
 // that is still its reviewer's is closed as done with the answer and `task.answered`, and the
 // answer becomes the item's next decision version with `decision.made`, its training example and
-// a NOTIFY for waiting clients. The one-by-one path writes the same rows in two statements
+// a NOTIFY for waiting clients (one for the set, events.ts itemsPerNotification). The one-by-one path writes the same rows in two statements
 // (closeLeaseAnswered, then appendDecision) inside a transaction; here it is one round trip.
 //
 // One statement reads the decisions as they were when it started. If a lead's correction of one
@@ -9,7 +9,7 @@
 // that, the statement fails as a whole, and the caller settles each answer the one-by-one way.
 import type { Queryable } from './db.ts';
 import { decidingSteps, decisionEventSql, type DecisionRow } from './decisions.ts';
-import { decisionChannel } from './events.ts';
+import { decisionChannel, itemsPerNotification } from './events.ts';
 import { upsertDecisionExampleFrom } from './examples.ts';
 import { newId } from './ids.ts';
 import { taskAnsweredPayload, taskColumns, type AnswerRecord, type Lease, type TaskRow } from './tasks.ts';
@@ -73,7 +73,10 @@ export async function settleReviewSet(db: Queryable, entries: readonly ReviewSet
           WHERE c.example_label IS NOT NULL AND coalesce(i.text, '') <> '') AS e`)}
      )
      SELECT t.*, d.id::text AS d_id, d.version AS d_version, d.outcome AS d_outcome, d.actor AS d_actor, d.reason AS d_reason,
-            d.supersedes::text AS d_supersedes, d.created_at AS d_created_at, pg_notify('${decisionChannel}', d.item_id::text) AS notified
+            d.supersedes::text AS d_supersedes, d.created_at AS d_created_at,
+            (SELECT count(*) FROM (SELECT pg_notify('${decisionChannel}', string_agg(n.item_id::text, ','))
+                                   FROM (SELECT item_id, (row_number() OVER () - 1) / ${itemsPerNotification} AS part FROM inserted) n
+                                   GROUP BY part) sent) AS notified
      FROM (SELECT ${taskColumns}, ord, decision_id FROM closed) t JOIN inserted d ON d.id = t.decision_id`,
     [JSON.stringify(input)],
     'settleReviewSet',
