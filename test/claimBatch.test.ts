@@ -125,3 +125,35 @@ for (const driver of drivers) {
     });
   });
 }
+
+describe('claim statements on a Postgres server (postgres)', () => {
+  const ctx = appOnFreshDb('postgres');
+
+  test('run on connections of their own, always on the generic plan', async () => {
+    const db = ctx.t.db;
+    const mode = async (q: { query: typeof db.query }) => (await q.query<{ m: string }>(`SELECT current_setting('plan_cache_mode') AS m`))[0]!.m;
+    assert.equal(await mode(db.claims), 'force_generic_plan');
+    assert.equal(await mode(db), 'auto', 'the other statements keep the choice between plans');
+
+    const wf = 'generic';
+    assert.equal((await ctx.admin.post('/v1/workflows', labelWorkflow(wf, { model: { type: 'none' } }))).status, 201);
+    for (let i = 0; i < 8; i++) assert.equal((await ctx.admin.post(`/v1/workflows/${wf}/items`, { text: `parcel ${i} never arrived` })).status, 201);
+    const reviewer = await person(db, 'reviewer', [wf]);
+    for (let i = 0; i < 8; i++) {
+      const c = await client(ctx.app.url, reviewer.token).post('/v1/tasks/claim', { workflow: wf });
+      assert.equal(c.status, 200, JSON.stringify(c.body));
+      assert.equal((await client(ctx.app.url, reviewer.token).post(`/v1/tasks/${c.body.task.id}/answer`, { assignment: c.body.task.assignment, label: 'other' })).status, 200);
+    }
+    // Each connection keeps its own prepared statements: ask the pool until both have answered.
+    const seen = new Map<string, { generic: number; custom: number }>();
+    for (let i = 0; i < 20; i++) {
+      const rows = await db.claims.query<{ pid: number; name: string; generic: string; custom: string }>(
+        `SELECT pg_backend_pid() AS pid, name, generic_plans AS generic, custom_plans AS custom FROM pg_prepared_statements WHERE name LIKE 'claimNext%'`,
+      );
+      for (const r of rows) seen.set(`${r.pid} ${r.name}`, { generic: Number(r.generic), custom: Number(r.custom) });
+    }
+    const plans = [...seen.values()];
+    assert.ok(plans.reduce((n, p) => n + p.generic, 0) >= 8, `the claims ran on these connections: ${JSON.stringify([...seen])}`);
+    assert.deepEqual(plans.filter((p) => p.custom > 0), [], 'no claim was planned for its own parameters');
+  });
+});

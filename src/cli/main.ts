@@ -72,7 +72,8 @@ environment:
   TANDEM_LEASE_SECONDS default task lease (300); TANDEM_TICK_MS background job interval (1000)
   TANDEM_RATE_LIMIT    requests per minute per key (6000); TANDEM_BODY_LIMIT bytes (262144)
   TANDEM_POOL_SIZE     Postgres connections per process (10), and TANDEM_INTAKE_POOL_SIZE more
-                       (8) kept for submits, so that intake never queues behind reviewers' work
+                       (8) kept for submits, so that intake never queues behind reviewers' work;
+                       3 more for LISTEN and claims
 `;
 
 const list = (s: string | undefined) => (s ? s.split(',').map((x) => x.trim()).filter(Boolean) : []);

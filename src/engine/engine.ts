@@ -58,7 +58,7 @@ export async function createEngine(db: Db, options: EngineOptions = {}): Promise
     drafts: createDrafter(),
     taskFacts: createTaskFactsMemo(),
     reviewAnswers: createReviewAnswerBatcher(db),
-    claims: createClaimBatcher(db),
+    claims: createClaimBatcher(db.claims),
     intake,
     sentiment: scoreSentiment,
     leaseSeconds: options.leaseSeconds ?? 300,
