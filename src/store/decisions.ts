@@ -42,12 +42,12 @@ export interface NewDecision {
  * decision (the new one is its version + 1 and supersedes it), and `decided`, the items marked
  * decided (id, workflow, text). `rows` names a relation with an `item_id` column.
  */
-export const decidingSteps = (rows: string) => `latest AS (
+export const decidingSteps = (rows: string, alsoReturn = '') => `latest AS (
        SELECT DISTINCT ON (item_id) item_id, id, version FROM decisions
        WHERE item_id IN (SELECT item_id FROM ${rows}) ORDER BY item_id, version DESC
      ), decided AS (
        UPDATE items SET status = 'decided', decided_at = coalesce(decided_at, now()) FROM ${rows} WHERE items.id = ${rows}.item_id
-       RETURNING items.id, items.workflow, items.text
+       RETURNING items.id, items.workflow, items.text${alsoReturn}
      )`;
 
 /** A new decision row `d`'s `decision.made` (or `decision.corrected`) event, as SQL for its type and payload (here and in store/reviewSets.ts). */

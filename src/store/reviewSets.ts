@@ -52,11 +52,16 @@ export async function settleReviewSet(db: Queryable, entries: readonly ReviewSet
      ), answer AS (
        INSERT INTO answers (id, task_id, item_id, reviewer_id, assignment, outcome, note, time_spent_ms, blind)
        SELECT answer_id, id, item_id, answered_by, assignment, answer_outcome, answer_note, answer_time, answer_blind FROM closed
-     ), ${decidingSteps('closed')}, inserted AS (
-       INSERT INTO decisions (id, item_id, version, source, outcome, actor, reason, supersedes)
-       SELECT c.decision_id, c.item_id, coalesce(l.version, 0) + 1, 'human', c.answer_outcome, c.decided_by, c.decision_reason, l.id
+     ), ${decidingSteps('closed', ', closed.example_label')}, planned AS (
+       -- Each decision as it will be written, beside its task: the insert, the events and the result
+       -- read it without joining back. (Postgres counts a data-modifying CTE as one row, so a join
+       -- between two of them ran as a nested loop over every pair of the set's rows.)
+       SELECT c.*, coalesce(l.version, 0) + 1 AS version, 'human'::text AS source, l.id AS supersedes
        FROM closed c LEFT JOIN latest l ON l.item_id = c.item_id
-       RETURNING *
+     ), inserted AS (
+       INSERT INTO decisions (id, item_id, version, source, outcome, actor, reason, supersedes)
+       SELECT decision_id, item_id, version, source, answer_outcome, decided_by, decision_reason, supersedes FROM planned
+       RETURNING item_id
      ), event AS (
        -- One insert for both events, so that each item's task.answered comes before its decision.made.
        INSERT INTO events (type, workflow, item_id, task_id, payload)
@@ -65,25 +70,25 @@ export async function settleReviewSet(db: Queryable, entries: readonly ReviewSet
                 ${taskAnsweredPayload('c.answered_by::text', 'c.kind', 'c.answer_outcome')} AS payload
          FROM closed c
          UNION ALL
-         SELECT c.ord, 1, ${decisionEventSql('d').type}, c.workflow, c.item_id, NULL::uuid, ${decisionEventSql('d').payload}
-         FROM inserted d JOIN closed c ON c.decision_id = d.id
+         SELECT d.ord, 1, ${decisionEventSql('d').type}, d.workflow, d.item_id, NULL::uuid, ${decisionEventSql('d').payload}
+         FROM (SELECT ord, workflow, item_id, version, source, answer_outcome AS outcome, supersedes FROM planned) d
        ) e ORDER BY ord, k
      ), example AS (
-       ${upsertDecisionExampleFrom(`(SELECT c.workflow, c.item_id, i.text, c.example_label AS label FROM closed c JOIN decided i ON i.id = c.item_id
-          WHERE c.example_label IS NOT NULL AND coalesce(i.text, '') <> '') AS e`)}
+       ${upsertDecisionExampleFrom(`(SELECT workflow, id AS item_id, text, example_label AS label FROM decided
+          WHERE example_label IS NOT NULL AND coalesce(text, '') <> '') AS e`)}
      )
-     SELECT t.*, d.id::text AS d_id, d.version AS d_version, d.outcome AS d_outcome, d.actor AS d_actor, d.reason AS d_reason,
-            d.supersedes::text AS d_supersedes, d.created_at AS d_created_at,
+     SELECT ${taskColumns}, ord, decision_id::text AS d_id, version AS d_version, answer_outcome AS d_outcome, decided_by AS d_actor,
+            decision_reason AS d_reason, supersedes::text AS d_supersedes, now() AS d_created_at,
             (SELECT count(*) FROM (SELECT pg_notify('${decisionChannel}', string_agg(n.item_id::text, ','))
                                    FROM (SELECT item_id, (row_number() OVER () - 1) / ${itemsPerNotification} AS part FROM inserted) n
                                    GROUP BY part) sent) AS notified
-     FROM (SELECT ${taskColumns}, ord, decision_id FROM closed) t JOIN inserted d ON d.id = t.decision_id`,
+     FROM planned`,
     [JSON.stringify(input)],
     'settleReviewSet',
   );
   const out: Array<ReviewSetResult | null> = entries.map(() => null);
   for (const row of rows) {
-    const { ord, decision_id: _, notified: __, d_id, d_version, d_outcome, d_actor, d_reason, d_supersedes, d_created_at, ...task } = row as typeof row & { decision_id: string; notified: unknown };
+    const { ord, notified: _, d_id, d_version, d_outcome, d_actor, d_reason, d_supersedes, d_created_at, ...task } = row as typeof row & { notified: unknown };
     out[ord - 1] = {
       task,
       decision: { id: d_id, item_id: task.item_id, version: d_version, source: 'human', outcome: d_outcome, actor: d_actor, reason: d_reason, supersedes: d_supersedes, created_at: d_created_at },
