@@ -60,13 +60,24 @@ interface Observation {
   label: number;
 }
 
+/**
+ * A sum over labels that comes out the same, to the last bit, in whatever order the labels are:
+ * the terms are added smallest first. Renaming the labels reorders them, and where EM starts near
+ * a saddle it grows a last-bit difference into another fit (2e-3 apart in the posteriors within 50
+ * iterations, on 20 answers), so the fit would depend on what the labels are called.
+ */
+function sumOverLabels(xs: readonly number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  let s = 0;
+  for (const x of sorted) s += x;
+  return s;
+}
+
 function logSumExp(xs: readonly number[]): number {
   let max = -Infinity;
   for (const x of xs) if (x > max) max = x;
   if (max === -Infinity) return max;
-  let s = 0;
-  for (const x of xs) s += Math.exp(x - max);
-  return max + Math.log(s);
+  return max + Math.log(sumOverLabels(xs.map((x) => Math.exp(x - max))));
 }
 
 /** Posterior over labels of one item given its answers; returns the log normaliser too. */
@@ -146,11 +157,11 @@ export function dawidSkene(ratings: readonly Rating[], options: DawidSkeneOption
         for (let k = 0; k < K; k++) row[k]![o.label]! += t[k]!;
       }
     });
-    const massTotal = classMass.reduce((a, b) => a + b, 0);
+    const massTotal = sumOverLabels(classMass);
     const nextPriors = classMass.map((m) => m / massTotal);
     const nextConfusion = counts.map((rows) =>
       rows.map((row) => {
-        const total = row.reduce((a, b) => a + b, 0);
+        const total = sumOverLabels(row);
         return row.map((c) => c / total);
       }),
     );
