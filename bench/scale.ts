@@ -80,13 +80,8 @@ function latency(samples: Sample[], w: Window): { n: number; p50: number; p99: n
 class Submitter {
   private thread: SubmitterThread;
   constructor(servers: ServerChild[], token: string, private rec: Recorder) {
-    this.thread = new SubmitterThread(servers.map((s) => s.url), token, workflow, 1024);
-    const progress = setInterval(() => (rec.submitted = this.thread.submitted), 250);
-    progress.unref();
-    this.stopProgress = () => clearInterval(progress);
+    this.thread = new SubmitterThread(servers.map((s) => s.url), token, workflow, 1024, (submitted) => (rec.submitted = submitted));
   }
-
-  private stopProgress: () => void;
 
   /** Closed loop: `connections` submits in flight until `until`. */
   async closed(connections: number, until: number): Promise<void> {
@@ -99,12 +94,10 @@ class Submitter {
   }
 
   async close(): Promise<void> {
-    this.stopProgress();
     await this.thread.close();
   }
 
   private record(r: SubmitResults): void {
-    this.rec.submitted = this.thread.submitted;
     for (const [start, end] of r.samples) this.rec.submit.push({ start, end });
     for (const f of r.failures) this.rec.failures.push({ kind: 'submit', ...f });
   }

@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { post, targetsFor } from './leanClient.ts';
+import { sleep } from './rig.ts';
 
 export interface SubmitFailure {
   status: number;
@@ -38,23 +39,24 @@ type Report =
 
 const epoch = (now: number) => performance.timeOrigin + now;
 const local = (epochMs: number) => epochMs - performance.timeOrigin;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** The main thread's handle on the submitter thread: one command at a time. */
+/**
+ * The main thread's handle on the submitter thread: one command at a time. `onCount` hears the
+ * number of submits the servers accepted so far, over the whole run, twice a second and at the end
+ * of each command.
+ */
 export class SubmitterThread {
-  /** Submits the servers accepted so far, over the whole run. */
-  submitted = 0;
   private worker: Worker;
   private pending: { resolve: (r: SubmitResults) => void; reject: (e: unknown) => void } | null = null;
 
-  constructor(urls: string[], token: string, workflow: string, socketsEach: number) {
+  constructor(urls: string[], token: string, workflow: string, socketsEach: number, onCount: (submitted: number) => void) {
     const setup: Setup = { role: 'bench-submitter', urls, token, workflow, socketsEach };
     // A worker does not take the main thread's `--import tsx` for its own entry, so it registers tsx
     // itself before loading this file.
     const entry = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(import.meta.url)}); })`;
     this.worker = new Worker(entry, { eval: true, workerData: setup });
     this.worker.on('message', (r: Report) => {
-      this.submitted = r.submitted;
+      onCount(r.submitted);
       if (r.kind !== 'done') return;
       const samples: [number, number][] = [];
       for (let i = 0; i < r.samples.length; i += 2) samples.push([local(r.samples[i]!), local(r.samples[i + 1]!)]);

@@ -98,7 +98,7 @@ const ignoreError = () => {};
  * Connections per process for the claim statements (Db.claims). A process serves one set of
  * claims at a time; the second connection takes the claims a set sends on alone.
  */
-export const claimPoolSize = 2;
+const claimPoolSize = 2;
 
 /** How long a request waits to connect, or for a free connection of the pool, before it fails. */
 const connectTimeoutMs = 10_000;

@@ -40,14 +40,15 @@ export interface NewDecision {
 /**
  * The steps every decision write takes (appendDecision, store/reviewSets.ts), as CTEs: `latest`, each item's newest
  * decision (the new one is its version + 1 and supersedes it), and `decided`, the items marked
- * decided (id, workflow, text). `rows` names a relation with an `item_id` column.
+ * decided (id, workflow, text, and the columns of `rows` named in `alsoReturn`). `rows` names a
+ * relation with an `item_id` column.
  */
-export const decidingSteps = (rows: string, alsoReturn = '') => `latest AS (
+export const decidingSteps = (rows: string, alsoReturn: readonly string[] = []) => `latest AS (
        SELECT DISTINCT ON (item_id) item_id, id, version FROM decisions
        WHERE item_id IN (SELECT item_id FROM ${rows}) ORDER BY item_id, version DESC
      ), decided AS (
        UPDATE items SET status = 'decided', decided_at = coalesce(decided_at, now()) FROM ${rows} WHERE items.id = ${rows}.item_id
-       RETURNING items.id, items.workflow, items.text${alsoReturn}
+       RETURNING ${['items.id', 'items.workflow', 'items.text', ...alsoReturn].join(', ')}
      )`;
 
 /** A new decision row `d`'s `decision.made` (or `decision.corrected`) event, as SQL for its type and payload (here and in store/reviewSets.ts). */

@@ -1,8 +1,9 @@
 // A set of answers on review tasks, settled by one statement (engine/answerBatch.ts): each lease
 // that is still its reviewer's is closed as done with the answer and `task.answered`, and the
 // answer becomes the item's next decision version with `decision.made`, its training example and
-// a NOTIFY for waiting clients (one for the set, events.ts itemsPerNotification). The one-by-one path writes the same rows in two statements
-// (closeLeaseAnswered, then appendDecision) inside a transaction; here it is one round trip.
+// a NOTIFY for waiting clients (one for the set, events.ts itemsPerNotification). The one-by-one
+// path writes the same rows in two statements (closeLeaseAnswered, then appendDecision) inside a
+// transaction; here it is one round trip.
 //
 // One statement reads the decisions as they were when it started. If a lead's correction of one
 // of the items commits meanwhile, two decisions would take the same version: the key refuses
@@ -52,7 +53,7 @@ export async function settleReviewSet(db: Queryable, entries: readonly ReviewSet
      ), answer AS (
        INSERT INTO answers (id, task_id, item_id, reviewer_id, assignment, outcome, note, time_spent_ms, blind)
        SELECT answer_id, id, item_id, answered_by, assignment, answer_outcome, answer_note, answer_time, answer_blind FROM closed
-     ), ${decidingSteps('closed', ', closed.example_label')}, planned AS (
+     ), ${decidingSteps('closed', ['closed.example_label'])}, planned AS (
        -- Each decision as it will be written, beside its task: the insert, the events and the result
        -- read it without joining back. (Postgres counts a data-modifying CTE as one row, so a join
        -- between two of them ran as a nested loop over every pair of the set's rows.)
