@@ -89,7 +89,7 @@ export async function buildServer(engine: Engine, options: ServerOptions = {}): 
     version,
   );
   for (const r of routes) registerRoute(app, engine, r);
-  const feed = createLiveFeed(engine.db, 1000, (err) => app.log.error({ err }, 'live feed failed'));
+  const feed = createLiveFeed(engine.db, { onError: (err) => app.log.error({ err }, 'live feed failed') });
   app.addHook('onClose', () => feed.close());
   registerLiveStream(app, engine, feed);
   registerMetricsRoute(app, metrics, { token: options.metricsToken });

@@ -1,0 +1,58 @@
+// The live feed's queue count backs off with its own cost: while work keeps coming in, a count
+// that takes long is not run again until `recountFactor` times its duration has passed, and the
+// count put off is still made once the work stops, so the depths shown end up true.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createLiveFeed, maxRecountGapMs, nextRecountAt, type LiveMessage } from '../src/engine/liveFeed.ts';
+import type { Queryable } from '../src/store/db.ts';
+import { appOnFreshDb, eventually, labelWorkflow } from './harness.ts';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('live feed recounts', () => {
+  test('the next count waits the poll interval, the factor times the last count, or the longest gap', () => {
+    assert.equal(nextRecountAt(10_000, 2, 1000), 11_000);
+    assert.equal(nextRecountAt(10_000, 80, 1000), 14_000);
+    assert.equal(nextRecountAt(10_000, 80, 1000, 5), 11_000);
+    assert.equal(nextRecountAt(10_000, 5_000, 1000), 10_000 + maxRecountGapMs);
+  });
+
+  const ctx = appOnFreshDb('pglite');
+
+  test('a slow count is not repeated at every poll while items arrive, and the last depth is sent when they stop', async () => {
+    const wf = 'live-recount';
+    assert.equal((await ctx.admin.post('/v1/workflows', labelWorkflow(wf, { model: { type: 'none' } }))).status, 201);
+    // The database as the feed sees it, with every queue count made 100 ms slower.
+    const countStarts: number[] = [];
+    const slowCounts: Queryable = {
+      async query(sql, params, name) {
+        if (sql.includes("count(*) FILTER (WHERE status = 'open')")) {
+          countStarts.push(Date.now());
+          await sleep(100);
+        }
+        return ctx.t.db.query(sql, params, name);
+      },
+    };
+    const feed = createLiveFeed(slowCounts, { intervalMs: 20, recountFactor: 5 });
+    const received: LiveMessage[] = [];
+    const unsubscribe = await feed.subscribe({ workflows: [wf], lead: true, send: (m) => received.push(m) });
+    try {
+      const submits = 30;
+      const began = Date.now();
+      for (let i = 0; i < submits; i++) {
+        const r = await ctx.admin.post(`/v1/workflows/${wf}/items`, { text: `message ${i}` });
+        assert.equal(r.status, 201, JSON.stringify(r.body));
+        await sleep(40);
+      }
+      const busyMs = Date.now() - began;
+      // Each count takes 100 ms, so the next may start 500 ms after it ended: 600 ms apart at least.
+      for (let i = 1; i < countStarts.length; i++) assert.ok(countStarts[i]! - countStarts[i - 1]! >= 590, `counts ${countStarts[i]! - countStarts[i - 1]!} ms apart`);
+      assert.ok(countStarts.length <= Math.ceil(busyMs / 600) + 1, `${countStarts.length} counts in ${busyMs} ms of submits`);
+      const depth = (m: LiveMessage) => (m.type === 'queues' ? (m.queues.find((q) => q.workflow === wf)?.open ?? 0) : null);
+      await eventually(async () => (received.map(depth).filter((d) => d !== null).at(-1) === submits ? true : undefined), 5_000, `a queue depth of ${submits}`);
+    } finally {
+      unsubscribe();
+      await feed.close();
+    }
+  });
+});
