@@ -33,6 +33,15 @@ test('an insert-only table is analyzed again once it has doubled, a changing one
   assert.equal(planUpkeep([table({ table: 'events', insertOnly: true, live: 1000, analyzed: false })])[0]?.analyze, true);
 });
 
+test('a table whose dead rows no hot path walks is vacuumed at 20 % of its live rows, a queue table at 5 %', () => {
+  const churned = { live: 160_000, dead: 10_000 };
+  assert.equal(planUpkeep([table({ table: 'tasks', ...churned })])[0]?.vacuum, true);
+  assert.deepEqual(planUpkeep([table({ table: 'items', quietDead: true, ...churned })]), []);
+  assert.equal(planUpkeep([table({ table: 'items', quietDead: true, live: 160_000, dead: 32_000 })])[0]?.vacuum, true);
+  // The floor of dead rows is the same for both.
+  assert.deepEqual(planUpkeep([table({ table: 'items', quietDead: true, live: 100, dead: 1_999 })]), []);
+});
+
 const stats = fc.record({
   table: fc.constantFrom('tasks', 'items', 'events'),
   live: fc.nat(1_000_000),
@@ -40,6 +49,7 @@ const stats = fc.record({
   modifiedSinceAnalyze: fc.nat(1_000_000),
   analyzed: fc.boolean(),
   insertOnly: fc.boolean(),
+  quietDead: fc.boolean(),
 });
 
 test('property: an insert-only table is never analyzed where the same table, changing, would not be', () => {
@@ -47,6 +57,15 @@ test('property: an insert-only table is never analyzed where the same table, cha
     fc.property(stats, (s) => {
       const analyzes = (t: TableStats) => planUpkeep([t])[0]?.analyze ?? false;
       if (analyzes({ ...s, insertOnly: true })) assert.ok(analyzes({ ...s, insertOnly: false }));
+    }),
+  );
+});
+
+test('property: a table with quiet dead rows is never vacuumed where the same table, walked, would not be', () => {
+  fc.assert(
+    fc.property(stats, (s) => {
+      const vacuums = (t: TableStats) => planUpkeep([t])[0]?.vacuum ?? false;
+      if (vacuums({ ...s, quietDead: true })) assert.ok(vacuums({ ...s, quietDead: false }));
     }),
   );
 });

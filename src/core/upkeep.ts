@@ -17,6 +17,12 @@ export interface TableStats {
    * by the table's size by itself, so its statistics age only slowly, as new values come in.
    */
   insertOnly?: boolean;
+  /**
+   * No hot path walks the table's dead rows (items: read by id or idempotency key, never scanned
+   * in order like the claim scans `tasks`), so they only take space until a VACUUM, and each
+   * VACUUM reads every index of the table: it is vacuumed at `quietDeadShare`.
+   */
+  quietDead?: boolean;
 }
 
 export interface UpkeepRules {
@@ -32,9 +38,11 @@ export interface UpkeepRules {
    * 20 %, cost a saturated 2-core server several seconds of CPU a minute (bench/README.md).
    */
   insertOnlyModifiedShare: number;
+  /** `deadShare` of a table whose dead rows no hot path walks (Postgres's own autovacuum default). */
+  quietDeadShare: number;
 }
 
-export const defaultUpkeepRules: UpkeepRules = { minDead: 2000, deadShare: 0.05, minModified: 1000, modifiedShare: 0.2, insertOnlyModifiedShare: 1 };
+export const defaultUpkeepRules: UpkeepRules = { minDead: 2000, deadShare: 0.05, minModified: 1000, modifiedShare: 0.2, insertOnlyModifiedShare: 1, quietDeadShare: 0.2 };
 
 export interface UpkeepStep {
   table: string;
@@ -48,7 +56,7 @@ export interface UpkeepStep {
 export function planUpkeep(stats: readonly TableStats[], rules: UpkeepRules = defaultUpkeepRules): UpkeepStep[] {
   const steps: Array<UpkeepStep & { dead: number }> = [];
   for (const s of stats) {
-    const vacuum = s.dead >= Math.max(rules.minDead, rules.deadShare * s.live);
+    const vacuum = s.dead >= Math.max(rules.minDead, (s.quietDead ? rules.quietDeadShare : rules.deadShare) * s.live);
     // A table never analyzed is planned from guesses: analyze it once it holds enough rows to matter.
     const analyze = s.analyzed
       ? s.modifiedSinceAnalyze >= Math.max(rules.minModified, (s.insertOnly ? rules.insertOnlyModifiedShare : rules.modifiedShare) * s.live)

@@ -18,12 +18,19 @@ export const upkeepTables = [
 /** Those of them whose rows are only added (core/upkeep.ts analyzes them less often). */
 const insertOnlyTables: ReadonlySet<string> = new Set(['events', 'answers', 'decisions', 'examples']);
 
+/**
+ * Those whose dead rows no hot path walks (core/upkeep.ts vacuums them less often). In bench
+ * scale `items` was vacuumed every few seconds at 5 % like `tasks`, each time reading all of its
+ * indexes, for dead rows that only took space.
+ */
+const quietDeadTables: ReadonlySet<string> = new Set(['items']);
+
 /** One pass: what it did, in order. */
 export async function upkeepPass(db: Db, owner: string, rules: UpkeepRules = defaultUpkeepRules): Promise<UpkeepStep[]> {
   if (db.kind !== 'postgres') return [];
   if (!(await tryTakeJobLease(db, 'upkeep', owner, 60))) return [];
   try {
-    const stats = (await readTableStats(db, upkeepTables)).map((s) => ({ ...s, insertOnly: insertOnlyTables.has(s.table) }));
+    const stats = (await readTableStats(db, upkeepTables)).map((s) => ({ ...s, insertOnly: insertOnlyTables.has(s.table), quietDead: quietDeadTables.has(s.table) }));
     const steps = planUpkeep(stats, rules);
     for (const step of steps) await tidyTable(db, step.table, step);
     return steps;
