@@ -19,21 +19,22 @@ describe('live feed recounts', () => {
 
   const ctx = appOnFreshDb('pglite');
 
+  /** The database as the feed sees it, with every queue count made 100 ms slower; `starts` records when each began. */
+  const slowCounts = (starts: number[]): Queryable => ({
+    async query(sql, params, name) {
+      if (sql.includes("count(*) FILTER (WHERE status = 'open')")) {
+        starts.push(Date.now());
+        await sleep(100);
+      }
+      return ctx.t.db.query(sql, params, name);
+    },
+  });
+
   test('a slow count is not repeated at every poll while items arrive, and the last depth is sent when they stop', async () => {
     const wf = 'live-recount';
     assert.equal((await ctx.admin.post('/v1/workflows', labelWorkflow(wf, { model: { type: 'none' } }))).status, 201);
-    // The database as the feed sees it, with every queue count made 100 ms slower.
     const countStarts: number[] = [];
-    const slowCounts: Queryable = {
-      async query(sql, params, name) {
-        if (sql.includes("count(*) FILTER (WHERE status = 'open')")) {
-          countStarts.push(Date.now());
-          await sleep(100);
-        }
-        return ctx.t.db.query(sql, params, name);
-      },
-    };
-    const feed = createLiveFeed(slowCounts, { intervalMs: 20, recountFactor: 5 });
+    const feed = createLiveFeed(slowCounts(countStarts), { intervalMs: 20, recountFactor: 5 });
     const received: LiveMessage[] = [];
     const unsubscribe = await feed.subscribe({ workflows: [wf], lead: true, send: (m) => received.push(m) });
     try {
@@ -52,6 +53,30 @@ describe('live feed recounts', () => {
       await eventually(async () => (received.map(depth).filter((d) => d !== null).at(-1) === submits ? true : undefined), 5_000, `a queue depth of ${submits}`);
     } finally {
       unsubscribe();
+      await feed.close();
+    }
+  });
+
+  test("streams that open together share the feed's count for their first depths, until a new count is due", async () => {
+    const wf = 'live-snapshot';
+    assert.equal((await ctx.admin.post('/v1/workflows', labelWorkflow(wf, { model: { type: 'none' } }))).status, 201);
+    for (let i = 0; i < 2; i++) assert.equal((await ctx.admin.post(`/v1/workflows/${wf}/items`, { text: `message ${i}` })).status, 201);
+    const countStarts: number[] = [];
+    const feed = createLiveFeed(slowCounts(countStarts), { intervalMs: 20, recountFactor: 5 });
+    const unsubscribe = await Promise.all([0, 1, 2].map(() => feed.subscribe({ workflows: [wf], lead: false, send: () => {} })));
+    try {
+      const open = (qs: { workflow: string; open: number }[]) => qs.find((q) => q.workflow === wf)?.open;
+      assert.equal(open(await feed.snapshot([wf])), 2);
+      assert.equal(open(await feed.snapshot(null)), 2);
+      assert.deepEqual(await feed.snapshot(['another-workflow']), []);
+      assert.equal(countStarts.length, 1, 'the second and third stream reused the first count');
+      // The count took 100 ms, so after 500 ms more a new stream gets a count of its own.
+      await sleep(700);
+      assert.equal((await ctx.admin.post(`/v1/workflows/${wf}/items`, { text: 'one more' })).status, 201);
+      assert.equal(open(await feed.snapshot([wf])), 3);
+      assert.ok(countStarts.length >= 2);
+    } finally {
+      for (const u of unsubscribe) u();
       await feed.close();
     }
   });

@@ -9,7 +9,8 @@
 // at 20,000–80,000 waiting tasks, it took 28–117 ms, sometimes on three backends (a parallel
 // scan), once a second in each process. So the count waits after each run for `recountFactor`
 // times as long as that run took (by default it keeps to 2 % of a backend), at least the poll
-// interval and at most `maxRecountGapMs`; a small queue is still recounted every second.
+// interval and at most `maxRecountGapMs`; a small queue is still recounted every second. A new
+// stream's first depths come from that count while no new one is due.
 import { startPeriodic, type Periodic } from './periodic.ts';
 import type { Queryable } from '../store/db.ts';
 import { handoffsSince, latestEventId, urgentTasksSince } from '../store/live.ts';
@@ -40,6 +41,8 @@ export interface Listener {
 export interface LiveFeed {
   /** Starts sending to the listener what happens from now on; resolves to its unsubscribe. */
   subscribe(listener: Listener): Promise<() => void>;
+  /** The queue depths the listener may see, for its first message: the feed's own count while it is fresh. */
+  snapshot(workflows: string[] | null): Promise<QueueView[]>;
   close(): Promise<void>;
 }
 
@@ -70,8 +73,9 @@ export function createLiveFeed(db: Queryable, options: LiveFeedOptions = {}): Li
   const intervalMs = options.intervalMs ?? 1000;
   const listeners = new Set<Listener>();
   let seen: string | null = null;
-  // The outbox position the last count saw, and when the next may run.
+  // The outbox position the last count saw, its depths, and when the next count may run.
   let counted: string | null = null;
+  let lastCount: QueueView[] | null = null;
   let countDueAt = 0;
   let poller: Periodic | null = null;
 
@@ -79,13 +83,18 @@ export function createLiveFeed(db: Queryable, options: LiveFeedOptions = {}): Li
     for (const l of listeners) each(l);
   };
 
-  const recount = async (latest: string) => {
+  const count = async (): Promise<QueueView[]> => {
     const started = Date.now();
     const depths = await queueDepths(db, null);
     const ended = Date.now();
-    counted = latest;
     countDueAt = nextRecountAt(ended, ended - started, intervalMs, options.recountFactor);
-    const queues = depths.map(queueView);
+    lastCount = depths.map(queueView);
+    return lastCount;
+  };
+
+  const recount = async (latest: string) => {
+    const queues = await count();
+    counted = latest;
     broadcast((l) => l.send({ type: 'queues', queues: queues.filter((q) => visibleTo(l, q.workflow)) }));
   };
 
@@ -121,10 +130,16 @@ export function createLiveFeed(db: Queryable, options: LiveFeedOptions = {}): Li
         if (listeners.size === 0 && poller) {
           const p = poller;
           poller = null;
-          seen = counted = null;
+          seen = counted = lastCount = null;
           void p.stop();
         }
       };
+    },
+    async snapshot(workflows) {
+      // Dashboards that open together (a surge brings the leads) share one count instead of each
+      // making its own. Whatever happened since that count is sent when the next one is due.
+      const queues = lastCount !== null && Date.now() < countDueAt ? lastCount : await count();
+      return queues.filter((q) => workflows === null || workflows.includes(q.workflow));
     },
     async close() {
       listeners.clear();
