@@ -83,14 +83,20 @@ export function createLiveFeed(db: Queryable, options: LiveFeedOptions = {}): Li
     for (const l of listeners) each(l);
   };
 
-  const count = async (): Promise<QueueView[]> => {
-    const started = Date.now();
-    const depths = await queueDepths(db, null);
-    const ended = Date.now();
-    countDueAt = nextRecountAt(ended, ended - started, intervalMs, options.recountFactor);
-    lastCount = depths.map(queueView);
-    return lastCount;
-  };
+  // A count already under way is shared: streams that open at the same moment, and the poller
+  // beside them, wait for it instead of each starting their own.
+  let counting: Promise<QueueView[]> | null = null;
+  const count = (): Promise<QueueView[]> =>
+    (counting ??= (async () => {
+      const started = Date.now();
+      const depths = await queueDepths(db, null);
+      const ended = Date.now();
+      countDueAt = nextRecountAt(ended, ended - started, intervalMs, options.recountFactor);
+      lastCount = depths.map(queueView);
+      return lastCount;
+    })().finally(() => {
+      counting = null;
+    }));
 
   const recount = async (latest: string) => {
     const queues = await count();
