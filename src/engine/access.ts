@@ -1,6 +1,6 @@
 // Turns a bearer token into a principal: the TANDEM_ADMIN_KEY, a person's session, or an API key.
-// Look-ups are cached for a few seconds: a hot path (submits; a reviewer's claim → answer loop)
-// must not pay a query per request. A revoked key, or a session signed out on another process,
+// Look-ups are cached for a few seconds (engine/freshCache.ts): a hot path (submits; a reviewer's
+// claim → answer loop) must not pay a query per request. A revoked key, or a session signed out on another process,
 // stops working within `cacheMs`; a sign-out on this process at once (`forget`). A reviewer's
 // role, skills and memberships are set when they are added and never change afterwards.
 import type { Queryable } from '../store/db.ts';
@@ -8,6 +8,7 @@ import { getApiKeyByHash, insertApiKey, type ApiKeyRow } from '../store/apiKeys.
 import { getReviewerByEmail, getSessionReviewer, insertSession, deleteSession, insertReviewer, countReviewers, type Role, type ReviewerRow } from '../store/people.ts';
 import { hashPassword, hashToken, newPassword, newToken, sameHash, verifyPassword } from './secrets.ts';
 import { invalid, unauthorized } from './errors.ts';
+import { createFreshCache } from './freshCache.ts';
 import type { Principal } from './principals.ts';
 
 export interface Authenticator {
@@ -17,35 +18,29 @@ export interface Authenticator {
 }
 
 export function createAuthenticator(options: { adminKey?: string | undefined; cacheMs?: number }): Authenticator {
-  const cacheMs = options.cacheMs ?? 5000;
-  const cache = new Map<string, { at: number; principal: Principal }>();
+  const cache = createFreshCache<Principal>(options.cacheMs ?? 5000);
   // Hashed once: every request's token is hashed anyway, and comparing hashes is constant-time.
   const adminKeyHash = options.adminKey ? hashToken(options.adminKey) : null;
+  const lookUp = async (db: Queryable, token: string, hash: string): Promise<Principal> => {
+    if (token.startsWith('tdm_sess_')) {
+      const reviewer = await getSessionReviewer(db, hash);
+      if (!reviewer) throw unauthorized('the session has expired or was signed out; sign in again');
+      return { kind: 'person', reviewer };
+    }
+    const key = await getApiKeyByHash(db, hash);
+    if (!key) throw unauthorized('unknown or revoked API key');
+    return { kind: 'key', id: key.id, name: key.name, role: key.role, workflows: key.workflows };
+  };
   return {
     async authenticate(db, token) {
       const hash = hashToken(token);
       if (adminKeyHash !== null && sameHash(hash, adminKeyHash)) {
         return { kind: 'key', id: 'env', name: 'TANDEM_ADMIN_KEY', role: 'admin', workflows: null };
       }
-      const hit = cache.get(hash);
-      if (hit && Date.now() - hit.at < cacheMs) return hit.principal;
-      if (token.startsWith('tdm_sess_')) {
-        const reviewer = await getSessionReviewer(db, hash);
-        if (!reviewer) throw unauthorized('the session has expired or was signed out; sign in again');
-        const principal: Principal = { kind: 'person', reviewer };
-        if (cache.size > 10_000) cache.clear();
-        cache.set(hash, { at: Date.now(), principal });
-        return principal;
-      }
-      const key = await getApiKeyByHash(db, hash);
-      if (!key) throw unauthorized('unknown or revoked API key');
-      const principal: Principal = { kind: 'key', id: key.id, name: key.name, role: key.role, workflows: key.workflows };
-      if (cache.size > 10_000) cache.clear();
-      cache.set(hash, { at: Date.now(), principal });
-      return principal;
+      return cache.get(hash, () => lookUp(db, token, hash));
     },
     forget(token) {
-      cache.delete(hashToken(token));
+      cache.forget(hashToken(token));
     },
   };
 }

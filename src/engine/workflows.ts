@@ -1,12 +1,13 @@
 // Workflows as the engine uses them: the stored spec, compiled once per version (rules parsed,
-// input schema compiled) and cached briefly, so a submit costs no extra query in the common case
-// while a change made by another process is seen within `cacheMs`.
+// input schema compiled) and cached briefly (engine/freshCache.ts), so a submit costs no extra
+// query in the common case while a change made by another process is seen within `cacheMs`.
 import { Ajv2020, type ValidateFunction, type ErrorObject } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { compileSurge, type CompiledSurge } from '../core/surge.ts';
 import { compileRules, outcomeLabels, workflowSpec, type CompiledRule, type WorkflowSpec } from '../core/workflow.ts';
 import type { Queryable } from '../store/db.ts';
 import * as store from '../store/workflows.ts';
+import { createFreshCache } from './freshCache.ts';
 import { conflict, invalid, notFound, type FieldProblem } from './errors.ts';
 import { mayAccess, requireLead, type Principal } from './principals.ts';
 
@@ -63,25 +64,25 @@ export interface WorkflowCache {
 }
 
 export function createWorkflowCache(cacheMs = 1000): WorkflowCache {
-  const entries = new Map<string, { at: number; wf: CompiledWorkflow }>();
+  const cache = createFreshCache<CompiledWorkflow>(cacheMs);
+  // The last compiled version of each workflow, so that a renewal that finds the same version
+  // does not compile its rules and input schema again.
+  const compiled = new Map<string, CompiledWorkflow>();
   return {
-    async get(db, name) {
-      const hit = entries.get(name);
-      if (hit && Date.now() - hit.at < cacheMs) return hit.wf;
-      const row = await store.getWorkflow(db, name);
-      if (!row) {
-        entries.delete(name);
-        throw notFound(`no workflow named "${name}"`);
-      }
-      const wf =
-        hit && hit.wf.version === row.version
-          ? hit.wf
-          : compileWorkflow(workflowSpec.parse(row.spec), row.version, row.created_at, row.updated_at);
-      entries.set(name, { at: Date.now(), wf });
-      return wf;
-    },
+    get: (db, name) =>
+      cache.get(name, async () => {
+        const row = await store.getWorkflow(db, name);
+        if (!row) {
+          compiled.delete(name);
+          throw notFound(`no workflow named "${name}"`);
+        }
+        const last = compiled.get(name);
+        const wf = last && last.version === row.version ? last : compileWorkflow(workflowSpec.parse(row.spec), row.version, row.created_at, row.updated_at);
+        compiled.set(name, wf);
+        return wf;
+      }),
     forget(name) {
-      entries.delete(name);
+      cache.forget(name);
     },
   };
 }
