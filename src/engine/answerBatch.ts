@@ -9,6 +9,7 @@ import type { Db } from '../store/db.ts';
 import { settleReviewSet, type ReviewSetResult } from '../store/reviewSets.ts';
 import type { AnswerRecord, Lease } from '../store/tasks.ts';
 import { createBatcher } from './batcher.ts';
+import type { IntakeFirst } from './intakeFirst.ts';
 import { reviewDecisionOf } from './decide.ts';
 
 export interface ReviewAnswer {
@@ -28,7 +29,7 @@ export interface ReviewAnswerBatcher {
 }
 
 /** Sets form as engine/batcher.ts forms batches: under load they grow, and a lone answer goes at once. */
-export function createReviewAnswerBatcher(db: Db): ReviewAnswerBatcher {
+export function createReviewAnswerBatcher(db: Db, intakeFirst?: IntakeFirst): ReviewAnswerBatcher {
   let largestSet = 0;
   const settle = createBatcher<ReviewAnswer, ReviewSettled | null>(async (set) => {
     try {
@@ -39,7 +40,7 @@ export function createReviewAnswerBatcher(db: Db): ReviewAnswerBatcher {
       // Nothing of the set was written: each answer goes the one-by-one way, which reports its own error.
       return set.map(() => null);
     }
-  });
+  }, 1, 64, intakeFirst ? () => intakeFirst.yieldTo() : undefined);
   return {
     settle,
     get largestSet() {

@@ -38,3 +38,20 @@ test('a batch that fails fails each of its inputs, and the batcher goes on', asy
   fail = false;
   assert.equal(await add(2), 2);
 });
+
+test('a batch held back by `before` goes when it settles, with what arrived meanwhile', async () => {
+  const r = recorder();
+  let release: () => void = () => undefined;
+  let holding = true;
+  const add = createBatcher(r.run, 1, 64, () => (holding ? new Promise<void>((resolve) => (release = resolve)) : null));
+  const outs = [add(1), add(2)];
+  add(3).catch(() => undefined);
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(r.batches, [], 'nothing goes while held');
+  holding = false;
+  release();
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(r.batches, [[1, 2, 3]]);
+  r.finish[0]!();
+  assert.deepEqual(await Promise.all(outs), [10, 20]);
+});

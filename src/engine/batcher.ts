@@ -8,22 +8,36 @@
 // submits under the mixed load, on 1 process and on 2).
 export type Batcher<In, Out> = (input: In) => Promise<Out>;
 
-export function createBatcher<In, Out>(run: (inputs: In[]) => Promise<Out[]>, inFlight = 1, max = 64): Batcher<In, Out> {
+/**
+ * `before`, when given, is asked before each batch goes: a promise it returns holds the batch
+ * back until it settles (engine/intakeFirst.ts), and what arrives meanwhile joins the batch.
+ */
+export function createBatcher<In, Out>(
+  run: (inputs: In[]) => Promise<Out[]>,
+  inFlight = 1,
+  max = 64,
+  before?: () => Promise<void> | null,
+): Batcher<In, Out> {
   const waiting: { input: In; resolve: (o: Out) => void; reject: (e: unknown) => void }[] = [];
   let running = 0;
+  const go = () => {
+    const batch = waiting.splice(0, max);
+    run(batch.map((b) => b.input))
+      .then(
+        (outs) => batch.forEach((b, i) => b.resolve(outs[i]!)),
+        (err: unknown) => batch.forEach((b) => b.reject(err)),
+      )
+      .finally(() => {
+        running -= 1;
+        pump();
+      });
+  };
   const pump = () => {
     while (running < inFlight && waiting.length > 0) {
-      const batch = waiting.splice(0, max);
       running += 1;
-      run(batch.map((b) => b.input))
-        .then(
-          (outs) => batch.forEach((b, i) => b.resolve(outs[i]!)),
-          (err: unknown) => batch.forEach((b) => b.reject(err)),
-        )
-        .finally(() => {
-          running -= 1;
-          pump();
-        });
+      const held = before?.() ?? null;
+      if (held) void held.then(go, go);
+      else go();
     }
   };
   return (input: In) =>

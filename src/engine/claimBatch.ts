@@ -7,6 +7,7 @@
 import type { Queryable } from '../store/db.ts';
 import { claimNextTask, claimNextTasks, type ClaimFilter, type ClaimedRow, type SharedClaimFilter } from '../store/tasks.ts';
 import { createBatcher } from './batcher.ts';
+import type { IntakeFirst } from './intakeFirst.ts';
 
 export interface ClaimBatcher {
   claim(f: ClaimFilter): Promise<ClaimedRow | null>;
@@ -17,7 +18,7 @@ export interface ClaimBatcher {
 const keyOf = (f: SharedClaimFilter) =>
   JSON.stringify([f.workflows, f.workflow, f.queue, [...f.skills].sort(), f.mayTakeEscalations, f.leaseSeconds]);
 
-export function createClaimBatcher(db: Queryable): ClaimBatcher {
+export function createClaimBatcher(db: Queryable, intakeFirst?: IntakeFirst): ClaimBatcher {
   let largestSet = 0;
   const serveSet = async (filters: ClaimFilter[]): Promise<Array<ClaimedRow | null>> => {
     const out: Array<ClaimedRow | null | undefined> = filters.map(() => undefined);
@@ -49,7 +50,7 @@ export function createClaimBatcher(db: Queryable): ClaimBatcher {
     for (const i of alone) out[i] = await claimNextTask(db, filters[i]!);
     return out.map((c) => c ?? null);
   };
-  const inSet = createBatcher(serveSet);
+  const inSet = createBatcher(serveSet, 1, 64, intakeFirst ? () => intakeFirst.yieldTo() : undefined);
   const lastClaimOf = new Map<string, Promise<unknown>>();
   const claim = (f: ClaimFilter): Promise<ClaimedRow | null> => {
     const before = lastClaimOf.get(f.reviewerId);

@@ -12,6 +12,7 @@ import { createTaskFactsMemo, type TaskFactsMemo } from './taskFacts.ts';
 import { createReviewAnswerBatcher, type ReviewAnswerBatcher } from './answerBatch.ts';
 import { createClaimBatcher, type ClaimBatcher } from './claimBatch.ts';
 import { createIntakeBatcher, type IntakeBatcher } from './intakeBatch.ts';
+import { createIntakeFirst } from './intakeFirst.ts';
 
 export interface EngineOptions {
   /** Lease length when a claim does not ask for one. */
@@ -46,7 +47,9 @@ export interface Engine {
 
 export async function createEngine(db: Db, options: EngineOptions = {}): Promise<Engine> {
   const waiters = await createDecisionWaiters(db);
-  const intake = createIntakeBatcher(db.intake);
+  // Sets of submits go before reviewers' sets (engine/intakeFirst.ts).
+  const intakeFirst = createIntakeFirst();
+  const intake = createIntakeBatcher(db.intake, intakeFirst);
   return {
     db,
     workflows: createWorkflowCache(options.workflowCacheMs ?? 1000),
@@ -57,8 +60,8 @@ export async function createEngine(db: Db, options: EngineOptions = {}): Promise
     surges: createSurgeCache(),
     drafts: createDrafter(),
     taskFacts: createTaskFactsMemo(),
-    reviewAnswers: createReviewAnswerBatcher(db),
-    claims: createClaimBatcher(db.claims),
+    reviewAnswers: createReviewAnswerBatcher(db, intakeFirst),
+    claims: createClaimBatcher(db.claims, intakeFirst),
     intake,
     sentiment: scoreSentiment,
     leaseSeconds: options.leaseSeconds ?? 300,
