@@ -26,6 +26,17 @@ function source() {
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
+/** A cache of 1000 ms on a clock the test moves, holding `key`'s value v0 read at time 0. */
+async function primed(key: string) {
+  const clock = { t: 0 };
+  const cache = createFreshCache<string>(1000, { now: () => clock.t });
+  const s = source();
+  const first = cache.get(key, s.read);
+  s.finishAll();
+  await first;
+  return { clock, cache, s };
+}
+
 test('requests that find no value share one look-up', async () => {
   let t = 0;
   const cache = createFreshCache<string>(1000, { now: () => t });
@@ -40,32 +51,22 @@ test('requests that find no value share one look-up', async () => {
 });
 
 test('past half its age a value is still served at once while one look-up renews it', async () => {
-  let t = 0;
-  const cache = createFreshCache<string>(1000, { now: () => t });
-  const s = source();
-  const first = cache.get('wf', s.read);
-  s.finishAll();
-  await first;
+  const { clock, cache, s } = await primed('wf');
   s.set('v1');
-  t = 600;
+  clock.t = 600;
   // The look-up is not finished, and the requests do not wait for it.
   assert.deepEqual(await Promise.all([cache.get('wf', s.read), cache.get('wf', s.read), cache.get('wf', s.read)]), ['v0', 'v0', 'v0']);
   assert.equal(s.calls, 2, 'one renewal for all three');
   s.finishAll();
   await tick();
-  t = 700;
+  clock.t = 700;
   assert.equal(await cache.get('wf', s.read), 'v1');
 });
 
 test('a value is never served older than its age: past it, requests wait for the look-up', async () => {
-  let t = 0;
-  const cache = createFreshCache<string>(1000, { now: () => t });
-  const s = source();
-  const first = cache.get('wf', s.read);
-  s.finishAll();
-  await first;
+  const { clock, cache, s } = await primed('wf');
   s.set('v1');
-  t = 1000;
+  clock.t = 1000;
   let settled = false;
   const late = cache.get('wf', s.read).then((v) => ((settled = true), v));
   await tick();
@@ -75,13 +76,8 @@ test('a value is never served older than its age: past it, requests wait for the
 });
 
 test('a failed renewal drops the value, so the next request sees the failure', async () => {
-  let t = 0;
-  const cache = createFreshCache<string>(1000, { now: () => t });
-  const s = source();
-  const first = cache.get('key', s.read);
-  s.finishAll();
-  await first;
-  t = 700;
+  const { clock, cache, s } = await primed('key');
+  clock.t = 700;
   assert.equal(await cache.get('key', s.read), 'v0');
   s.finishAll(new Error('unknown or revoked API key'));
   await tick();
@@ -91,13 +87,8 @@ test('a failed renewal drops the value, so the next request sees the failure', a
 });
 
 test('forget drops the value, and a look-up begun before it does not put it back', async () => {
-  let t = 0;
-  const cache = createFreshCache<string>(1000, { now: () => t });
-  const s = source();
-  const first = cache.get('tok', s.read);
-  s.finishAll();
-  await first;
-  t = 600;
+  const { clock, cache, s } = await primed('tok');
+  clock.t = 600;
   await cache.get('tok', s.read); // starts a renewal that reads v0
   cache.forget('tok');
   s.set('v1');
