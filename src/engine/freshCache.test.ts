@@ -63,6 +63,20 @@ test('past half its age a value is still served at once while one look-up renews
   assert.equal(await cache.get('wf', s.read), 'v1');
 });
 
+test('a look-up is handed the value kept so far, even one past its age', async () => {
+  const { clock, cache } = await primed('wf');
+  const handed: Array<string | undefined> = [];
+  const read = async (kept: string | undefined) => (handed.push(kept), 'v1');
+  clock.t = 600;
+  await cache.get('wf', read);
+  await tick();
+  clock.t = 5000;
+  assert.equal(await cache.get('wf', read), 'v1');
+  cache.forget('wf');
+  await cache.get('wf', read);
+  assert.deepEqual(handed, ['v0', 'v1', undefined]);
+});
+
 test('a value is never served older than its age: past it, requests wait for the look-up', async () => {
   const { clock, cache, s } = await primed('wf');
   s.set('v1');

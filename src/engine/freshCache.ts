@@ -7,8 +7,11 @@
 // (a key nobody used for that long) do requests wait, and then for one shared look-up. A value is
 // never served older than `maxAgeMs`, so a change made by another process is seen within it.
 export interface FreshCache<V> {
-  /** The kept value, or the one `load` gives; `load` runs once at a time per key. */
-  get(key: string, load: () => Promise<V>): Promise<V>;
+  /**
+   * The kept value, or the one `load` gives; `load` runs once at a time per key, and is handed
+   * the value kept so far (if any, however old) so that it can reuse what has not changed.
+   */
+  get(key: string, load: (kept: V | undefined) => Promise<V>): Promise<V>;
   forget(key: string): void;
 }
 
@@ -25,12 +28,12 @@ export function createFreshCache<V>(maxAgeMs: number, options: { maxEntries?: nu
   // before a forget does not put back what was dropped.
   const loading = new Map<string, Promise<V>>();
 
-  const load = (key: string, read: () => Promise<V>): Promise<V> => {
+  const load = (key: string, read: (kept: V | undefined) => Promise<V>): Promise<V> => {
     const pending = loading.get(key);
     if (pending) return pending;
     // Aged from when the look-up began: the value may be that old by the time it comes back.
     const began = now();
-    const p: Promise<V> = read().then(
+    const p: Promise<V> = read(entries.get(key)?.value).then(
       (value) => {
         if (loading.get(key) === p) {
           if (entries.size >= maxEntries && !entries.has(key)) entries.clear();

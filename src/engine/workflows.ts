@@ -65,21 +65,13 @@ export interface WorkflowCache {
 
 export function createWorkflowCache(cacheMs = 1000): WorkflowCache {
   const cache = createFreshCache<CompiledWorkflow>(cacheMs);
-  // The last compiled version of each workflow, so that a renewal that finds the same version
-  // does not compile its rules and input schema again.
-  const compiled = new Map<string, CompiledWorkflow>();
   return {
     get: (db, name) =>
-      cache.get(name, async () => {
+      // A renewal that finds the version it kept does not compile the rules and input schema again.
+      cache.get(name, async (kept) => {
         const row = await store.getWorkflow(db, name);
-        if (!row) {
-          compiled.delete(name);
-          throw notFound(`no workflow named "${name}"`);
-        }
-        const last = compiled.get(name);
-        const wf = last && last.version === row.version ? last : compileWorkflow(workflowSpec.parse(row.spec), row.version, row.created_at, row.updated_at);
-        compiled.set(name, wf);
-        return wf;
+        if (!row) throw notFound(`no workflow named "${name}"`);
+        return kept && kept.version === row.version ? kept : compileWorkflow(workflowSpec.parse(row.spec), row.version, row.created_at, row.updated_at);
       }),
     forget(name) {
       cache.forget(name);
