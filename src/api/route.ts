@@ -96,6 +96,42 @@ export function bearerToken(request: FastifyRequest): string | null {
   return match?.[1] ?? null;
 }
 
+/**
+ * What a handler is given. A class, so that `signal` is one getter on the prototype: as a getter in
+ * an object literal it was a new function per request, which gave every request's context a hidden
+ * class of its own. Hidden classes live in the old generation, and through the getter's closure
+ * each one held its request (headers, reply, rows) through every young-generation collection until
+ * the next full one: 13–31 MB/s promoted in bench scale and 60–70 ms/s of scavenge pauses, against
+ * 0.3 MB/s and 19 ms/s with one shared shape (bench/README.md).
+ */
+export class RequestContext<B, Q, P> implements Context<B, Q, P> {
+  #controller: AbortController | null = null;
+  constructor(
+    readonly body: B,
+    readonly query: Q,
+    readonly params: P,
+    readonly principal: Principal,
+    readonly token: string,
+    readonly engine: Engine,
+    readonly request: FastifyRequest,
+    private readonly reply: Pick<FastifyReply, 'raw'>,
+  ) {}
+
+  /** Made on first use (long polls): an abort signal per request is measurable on the hot path. */
+  get signal(): AbortSignal {
+    if (!this.#controller) {
+      const c = new AbortController();
+      const raw = this.reply.raw;
+      // The response closing before it was written means the client went away.
+      raw.once('close', () => {
+        if (!raw.writableFinished) c.abort();
+      });
+      this.#controller = c;
+    }
+    return this.#controller.signal;
+  }
+}
+
 export function registerRoute(app: FastifyInstance, engine: Engine, spec: RouteSpec): void {
   app.route({
     method: spec.method,
@@ -110,23 +146,7 @@ export function registerRoute(app: FastifyInstance, engine: Engine, spec: RouteS
       const params = parsePart(spec.params, request.params, 'path');
       const query = parsePart(spec.query, request.query, 'query');
       const body = parsePart(spec.body, request.body ?? (spec.body ? {} : undefined), 'body');
-      let controller: AbortController | null = null;
-      const out = await spec.handle({
-        body, query, params, token: token ?? '', engine, request,
-        principal: principal as Principal,
-        // Made on first use (long polls): an abort signal per request is measurable on the hot path.
-        get signal() {
-          if (!controller) {
-            const c = new AbortController();
-            // The response closing before it was written means the client went away.
-            reply.raw.once('close', () => {
-              if (!reply.raw.writableFinished) c.abort();
-            });
-            controller = c;
-          }
-          return controller.signal;
-        },
-      });
+      const out = await spec.handle(new RequestContext(body, query, params, principal as Principal, token ?? '', engine, request, reply));
       reply.code(out.status);
       if (out.headers) reply.headers(out.headers);
       return out.body === undefined ? reply.send() : reply.send(out.body);
