@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { createFreshCache } from './freshCache.ts';
+import { createFreshCache, spreadRenewal } from './freshCache.ts';
 
 /** A look-up that counts its calls and finishes when told. */
 function source() {
@@ -29,7 +29,7 @@ const tick = () => new Promise((resolve) => setImmediate(resolve));
 /** A cache of 1000 ms on a clock the test moves, holding `key`'s value v0 read at time 0. */
 async function primed(key: string) {
   const clock = { t: 0 };
-  const cache = createFreshCache<string>(1000, { now: () => clock.t });
+  const cache = createFreshCache<string>(1000, { now: () => clock.t, renewShare: () => 0.5 });
   const s = source();
   const first = cache.get(key, s.read);
   s.finishAll();
@@ -39,7 +39,7 @@ async function primed(key: string) {
 
 test('requests that find no value share one look-up', async () => {
   let t = 0;
-  const cache = createFreshCache<string>(1000, { now: () => t });
+  const cache = createFreshCache<string>(1000, { now: () => t, renewShare: () => 0.5 });
   const s = source();
   const gets = [1, 2, 3, 4, 5].map(() => cache.get('wf', s.read));
   assert.equal(s.calls, 1);
@@ -75,6 +75,33 @@ test('a look-up is handed the value kept so far, even one past its age', async (
   cache.forget('wf');
   await cache.get('wf', read);
   assert.deepEqual(handed, ['v0', 'v1', undefined]);
+});
+
+test('values cached together are renewed each at its own point, not all at once', async () => {
+  const clock = { t: 0 };
+  const shares = [0.5, 0.7, 0.9];
+  const cache = createFreshCache<string>(1000, { now: () => clock.t, renewShare: () => shares.shift() ?? 0.9 });
+  const s = source();
+  const keys = ['a', 'b', 'c'];
+  const first = keys.map((k) => cache.get(k, s.read));
+  s.finishAll();
+  await Promise.all(first);
+  const renewalsAt = async (t: number) => {
+    clock.t = t;
+    const before = s.calls;
+    await Promise.all(keys.map((k) => cache.get(k, s.read)));
+    s.finishAll();
+    await tick();
+    return s.calls - before;
+  };
+  assert.deepEqual([await renewalsAt(550), await renewalsAt(750), await renewalsAt(950)], [1, 1, 1]);
+});
+
+test('by default a value is renewed between half and nine tenths of its age', () => {
+  fc.assert(fc.property(fc.constant(null), () => {
+    const share = spreadRenewal();
+    return share >= 0.5 && share < 0.9;
+  }), { numRuns: 1000 });
 });
 
 test('a value is never served older than its age: past it, requests wait for the look-up', async () => {
