@@ -120,7 +120,7 @@ const claimInBatch = createBatcher<{ workflow: string; owner: string }, ClaimRow
   const r = await pool.query<ClaimRow & { ord: string }>(claimBatchSql, [inputs[0]!.workflow, inputs.map((i) => i.owner)]);
   const byOrd = new Map(r.rows.map((row) => [Number(row.ord), row]));
   return inputs.map((_, i) => byOrd.get(i + 1) ?? null);
-}, 1);
+}, { inFlight: 1 });
 const answerInBatch = createBatcher<{ taskId: string; owner: string; assignment: number; label: string }, boolean>(async (inputs) => {
   const r = await pool.query<{ id: string }>(answerBatchSql, [
     inputs.map((i) => i.taskId), inputs.map((i) => i.owner), inputs.map((i) => i.assignment), inputs.map(() => randomUUID()),

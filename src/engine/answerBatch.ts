@@ -40,7 +40,7 @@ export function createReviewAnswerBatcher(db: Db, intakeFirst?: IntakeFirst): Re
       // Nothing of the set was written: each answer goes the one-by-one way, which reports its own error.
       return set.map(() => null);
     }
-  }, 1, 64, intakeFirst ? () => intakeFirst.yieldTo() : undefined);
+  }, { before: intakeFirst && (() => intakeFirst.yieldTo()) });
   return {
     settle,
     get largestSet() {

@@ -16,7 +16,7 @@ function recorder() {
 
 test('a lone input goes at once; what arrives while batches are out goes together, in order', async () => {
   const r = recorder();
-  const add = createBatcher(r.run, 2);
+  const add = createBatcher(r.run, { inFlight: 2 });
   const outs = [1, 2, 3, 4, 5].map((i) => add(i));
   assert.deepEqual(r.batches, [[1], [2]]);
   r.finish[0]!();
@@ -33,7 +33,7 @@ test('a batch that fails fails each of its inputs, and the batcher goes on', asy
   const add = createBatcher(async (inputs: number[]) => {
     if (fail) throw new Error('down');
     return inputs;
-  }, 1);
+  }, { inFlight: 1 });
   await assert.rejects(add(1), /down/);
   fail = false;
   assert.equal(await add(2), 2);
@@ -43,7 +43,7 @@ test('a batch held back by `before` goes when it settles, with what arrived mean
   const r = recorder();
   let release: () => void = () => undefined;
   let holding = true;
-  const add = createBatcher(r.run, 1, 64, () => (holding ? new Promise<void>((resolve) => (release = resolve)) : null));
+  const add = createBatcher(r.run, { before: () => (holding ? new Promise<void>((resolve) => (release = resolve)) : null) });
   const outs = [add(1), add(2)];
   add(3).catch(() => undefined);
   await new Promise((resolve) => setImmediate(resolve));

@@ -8,16 +8,20 @@
 // submits under the mixed load, on 1 process and on 2).
 export type Batcher<In, Out> = (input: In) => Promise<Out>;
 
-/**
- * `before`, when given, is asked before each batch goes: a promise it returns holds the batch
- * back until it settles (engine/intakeFirst.ts), and what arrives meanwhile joins the batch.
- */
-export function createBatcher<In, Out>(
-  run: (inputs: In[]) => Promise<Out[]>,
-  inFlight = 1,
-  max = 64,
-  before?: () => Promise<void> | null,
-): Batcher<In, Out> {
+export interface BatcherOptions {
+  /** Batches at the database at a time (1). */
+  inFlight?: number;
+  /** Inputs in one batch at most (64). */
+  max?: number;
+  /**
+   * Asked before each batch goes: a promise it returns holds the batch back until it settles
+   * (engine/intakeFirst.ts), and what arrives meanwhile joins the batch.
+   */
+  before?: (() => Promise<void> | null) | undefined;
+}
+
+export function createBatcher<In, Out>(run: (inputs: In[]) => Promise<Out[]>, options: BatcherOptions = {}): Batcher<In, Out> {
+  const { inFlight = 1, max = 64, before } = options;
   const waiting: { input: In; resolve: (o: Out) => void; reject: (e: unknown) => void }[] = [];
   let running = 0;
   const go = () => {

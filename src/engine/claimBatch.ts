@@ -50,7 +50,7 @@ export function createClaimBatcher(db: Queryable, intakeFirst?: IntakeFirst): Cl
     for (const i of alone) out[i] = await claimNextTask(db, filters[i]!);
     return out.map((c) => c ?? null);
   };
-  const inSet = createBatcher(serveSet, 1, 64, intakeFirst ? () => intakeFirst.yieldTo() : undefined);
+  const inSet = createBatcher(serveSet, { before: intakeFirst && (() => intakeFirst.yieldTo()) });
   const lastClaimOf = new Map<string, Promise<unknown>>();
   const claim = (f: ClaimFilter): Promise<ClaimedRow | null> => {
     const before = lastClaimOf.get(f.reviewerId);

@@ -53,9 +53,7 @@ test('claims behind a set of submits go after it, together', async () => {
       order.push(`claims ${xs.join(',')}`);
       return xs;
     },
-    1,
-    64,
-    () => first.yieldTo(),
+    { before: () => first.yieldTo() },
   );
   const s = submits('s1');
   const c = [claims('c1'), claims('c2')];
