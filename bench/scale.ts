@@ -201,20 +201,67 @@ interface Phase {
   cpu: CpuShare;
 }
 
-/** Snapshots the CPU at the window's start and end while `body` runs. */
-async function measured(pids: number[], warmupSeconds: number, seconds: number, body: (w: Window) => Promise<void>): Promise<{ window: Window; cpu: CpuShare }> {
+/**
+ * What the Postgres server wrote in a window: WAL, and the checkpoints it started and finished.
+ * A checkpoint's closing flush of every data file it wrote stalls commits on a small machine for
+ * a few hundred ms; how often one comes depends on the WAL written (max_wal_size).
+ */
+interface DbWork {
+  walMbPerSec: number;
+  checkpointsStarted: number;
+  /** Time checkpoints spent flushing files to disk within the window (pg_stat_bgwriter.checkpoint_sync_time). */
+  checkpointSyncMs: number;
+}
+
+interface DbSnapshot { at: number; walBytes: number; checkpoints: number; syncMs: number }
+
+async function dbSnapshot(): Promise<DbSnapshot | null> {
+  try {
+    const r = await withAdmin((c) => c.query<{ wal: string; checkpoints: string; sync_ms: number }>(
+      `SELECT (SELECT wal_bytes FROM pg_stat_wal)::text AS wal, (checkpoints_timed + checkpoints_req)::text AS checkpoints,
+              checkpoint_sync_time::float8 AS sync_ms FROM pg_stat_bgwriter`,
+    ));
+    const row = r.rows[0]!;
+    return { at: performance.now(), walBytes: Number(row.wal), checkpoints: Number(row.checkpoints), syncMs: row.sync_ms };
+  } catch {
+    return null;
+  }
+}
+
+function dbWork(a: DbSnapshot | null, b: DbSnapshot | null): DbWork | null {
+  if (!a || !b) return null;
+  return {
+    walMbPerSec: (b.walBytes - a.walBytes) / 1e6 / ((b.at - a.at) / 1000),
+    checkpointsStarted: b.checkpoints - a.checkpoints,
+    checkpointSyncMs: b.syncMs - a.syncMs,
+  };
+}
+
+/** Snapshots the CPU and the server's writes at the window's start and end while `body` runs. */
+async function measured(pids: number[], warmupSeconds: number, seconds: number, body: (w: Window) => Promise<void>): Promise<{ window: Window; cpu: CpuShare; db: DbWork | null }> {
   const start = performance.now() + warmupSeconds * 1000;
   const window = { start, end: start + seconds * 1000 };
   let a: CpuSnapshot | null = null;
   let b: CpuSnapshot | null = null;
-  const marks = [setTimeout(() => (a = cpuSnapshot(pids)), warmupSeconds * 1000), setTimeout(() => (b = cpuSnapshot(pids)), (warmupSeconds + seconds) * 1000)];
+  let dbA: Promise<DbSnapshot | null> = Promise.resolve(null);
+  let dbB: Promise<DbSnapshot | null> = Promise.resolve(null);
+  const marks = [
+    setTimeout(() => {
+      a = cpuSnapshot(pids);
+      dbA = dbSnapshot();
+    }, warmupSeconds * 1000),
+    setTimeout(() => {
+      b = cpuSnapshot(pids);
+      dbB = dbSnapshot();
+    }, (warmupSeconds + seconds) * 1000),
+  ];
   try {
     await body(window);
   } finally {
     marks.forEach(clearTimeout);
   }
   const end = cpuSnapshot(pids);
-  return { window, cpu: cpuShare(a ?? end, b ?? end) };
+  return { window, cpu: cpuShare(a ?? end, b ?? end), db: dbWork(await dbA, await dbB) };
 }
 
 function ticker(label: () => string): () => void {
@@ -239,6 +286,7 @@ interface TandemPhase {
   sseEventsPerClientPerSec: number;
   sseQuietestClientEvents: number;
   cpu: CpuShare;
+  db: DbWork | null;
 }
 
 interface TandemRun {
@@ -346,6 +394,7 @@ async function runTandem(o: ScaleOptions, n: number, mode: 'dist' | 'source', sy
           sseEventsPerClientPerSec: sseCounts.length ? sseCounts.reduce((a, b) => a + b, 0) / sseCounts.length / sec : Number.NaN,
           sseQuietestClientEvents: sseCounts.length ? Math.min(...sseCounts) : Number.NaN,
           cpu: m.cpu,
+          db: m.db,
         };
         phases.push(p);
         return p;
@@ -409,6 +458,7 @@ interface PeerPhase {
   queuedAtEnd: number;
   failures: number;
   cpu: CpuShare;
+  db: DbWork | null;
 }
 
 interface PeerRun {
@@ -599,6 +649,7 @@ async function runPeer(o: ScaleOptions, n: number, tandem: TandemRun): Promise<P
           queuedAtEnd: atEnd.queued,
           failures: rec.failures.filter((f) => f.at >= m.window.start && f.at <= m.window.end).length,
           cpu: m.cpu,
+          db: m.db,
         });
       }
     } finally {
@@ -659,11 +710,14 @@ function report(
   };
   const cpu = (c: CpuShare) => `${c.serverPct}/${c.postgresPct}/${c.benchPct}/${c.otherPct} ${c.machineBusyPct}%`;
   const ms = (l: { p50: number; p99: number }) => `${fmt(l.p50, 1)}/${fmt(l.p99, 1)}`;
+  const wal = (d: DbWork | null) => (d ? fmt(d.walMbPerSec, 1) : '?');
+  const checkpoints = (d: DbWork | null) => (d ? `${d.checkpointsStarted}/${fmt(d.checkpointSyncMs)}` : '?');
   const out: string[] = [
     '',
     `machine: ${machine.nproc} CPUs (${machine.cpu}), ${machine.memGb} GB, node ${machine.node}, Postgres ${machine.postgres}`,
     `source ${source}, server from ${mode}, pool ${o.poolSize}, ${o.seconds} s windows, ${o.reviewers} reviewers, ${o.sse} SSE clients, peak with ${o.connections} connections`,
     `latencies are p50/p99 in ms; CPU is % of one core over the window: server (Tandem processes or graphile-worker children) / all postgres / this bench / other, then machine busy`,
+    `WAL: MB/s the Postgres server wrote; ckpt: checkpoints started / ms they spent flushing data files within the window (a flush stalls commits)`,
     o.separateClaims
       ? `reviewers: claim, then answer, two requests per pair (--separate-claims)`
       : `reviewers: Tandem's take the next task with each answer ("next", as the workspace does), so "claim" counts only claims made alone and "answer" includes the next claim; the floors' claim, then answer`,
@@ -672,10 +726,10 @@ function report(
   const summary: unknown[] = [];
   const systemTable = (t: TandemRun) => {
     out.push(table([
-      [t.system === 'tandem' ? 'Tandem' : `${t.system} (bench/floorServer.ts)`, 'items/s', 'submit', 'claim', 'answer', 'pairs/s', 'dry', 'errors', 'SSE ev/s', 'CPU'],
+      [t.system === 'tandem' ? 'Tandem' : `${t.system} (bench/floorServer.ts)`, 'items/s', 'submit', 'claim', 'answer', 'pairs/s', 'dry', 'errors', 'SSE ev/s', 'CPU', 'WAL', 'ckpt'],
       ...t.phases.map((ph) => [
         ph.name, fmt(ph.submitsPerSec), ms(ph.submit), ms(ph.claim), ms(ph.answer), fmt(ph.pairsPerSec), String(ph.dry), String(ph.failures),
-        `${fmt(ph.sseEventsPerClientPerSec, 1)}`, cpu(ph.cpu),
+        `${fmt(ph.sseEventsPerClientPerSec, 1)}`, cpu(ph.cpu), wal(ph.db), checkpoints(ph.db),
       ]),
     ]));
     for (const ph of t.phases.filter((x) => x.dry > 0)) out.push(`note: claims found the queue empty ${ph.dry} times in "${ph.name}": its pairs/s is partly limited by the inflow`);
@@ -700,8 +754,8 @@ function report(
     if (p) {
       out.push('');
       out.push(table([
-        [`graphile-worker ${p.version}`, 'adds/s', 'add', 'jobs/s', 'queued', 'errors', 'ratio', 'CPU'],
-        ...p.phases.map((ph, i) => [ph.name, fmt(ph.addsPerSec), ms(ph.add), fmt(ph.jobsPerSec), `${ph.queuedAtStart}→${ph.queuedAtEnd}`, String(ph.failures), fmt(t.phases[i]!.pairsPerSec / ph.jobsPerSec, 2), cpu(ph.cpu)]),
+        [`graphile-worker ${p.version}`, 'adds/s', 'add', 'jobs/s', 'queued', 'errors', 'ratio', 'CPU', 'WAL', 'ckpt'],
+        ...p.phases.map((ph, i) => [ph.name, fmt(ph.addsPerSec), ms(ph.add), fmt(ph.jobsPerSec), `${ph.queuedAtStart}→${ph.queuedAtEnd}`, String(ph.failures), fmt(t.phases[i]!.pairsPerSec / ph.jobsPerSec, 2), cpu(ph.cpu), wal(ph.db), checkpoints(ph.db)]),
       ]));
       for (const ph of p.phases.filter((x) => x.queuedAtEnd === 0)) out.push(`note: the peer's queue ran dry in "${ph.name}": its jobs/s there is the inflow, not what the workers can do`);
       out.push(`concurrency ${p.concurrency.join('+')}, worker pool ${p.poolSize.join('+')} connections, adds one by one (addJob) from this process on ${p.adderPool} connections, queue topped up to Tandem's depth before each phase, ${p.upkeepRuns} VACUUM/ANALYZE runs of table upkeep (Tandem's rule)`);
@@ -714,7 +768,7 @@ function report(
     const errors = t.failures.length + (p?.failures.length ?? 0);
     goalLines.push(
       `  ${t.processes}p  claim+answer / graphile-worker jobs >= ${goals.ratio}   ${fmt(ratio, 2)}   ${p ? (ratio >= goals.ratio ? 'met' : 'NOT met') : 'not measured (--no-peer)'}`,
-      `  ${t.processes}p  p99 submit at 80 % of peak < ${goals.p99SubmitMs} ms   ${fmt(at80?.submit.p99 ?? Number.NaN, 1)} ms   ${at80 && at80.submit.p99 < goals.p99SubmitMs && at80.submitsPerSec >= 0.95 * (at80.rate ?? 0) ? 'met' : 'NOT met'}`,
+      `  ${t.processes}p  p99 submit at 80 % of peak < ${goals.p99SubmitMs} ms   ${fmt(at80?.submit.p99 ?? Number.NaN, 1)} ms   ${at80 && at80.submit.p99 < goals.p99SubmitMs && at80.submitsPerSec >= 0.95 * (at80.rate ?? 0) ? 'met' : 'NOT met'}${at80?.db && at80.db.checkpointSyncMs > 0 ? ` (a checkpoint flushed files for ${fmt(at80.db.checkpointSyncMs)} ms in the window)` : ''}`,
       `  ${t.processes}p  no errors   ${errors} (${t.failures.length} Tandem, ${p?.failures.length ?? 0} peer), check ${t.check.ok ? 'consistent' : 'NOT consistent'}   ${errors === 0 && t.check.ok ? 'met' : 'NOT met'}`,
     );
     summary.push({
