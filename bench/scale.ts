@@ -203,8 +203,9 @@ interface Phase {
 
 /**
  * What the Postgres server wrote in a window: WAL, and the checkpoints it started and finished.
- * A checkpoint's closing flush of every data file it wrote stalls commits on a small machine for
- * a few hundred ms; how often one comes depends on the WAL written (max_wal_size).
+ * A checkpoint's closing flush of the files it wrote took 0.3–0.5 s in this bench's windows, and
+ * commits beside one were slow (bench/README.md); how often one comes depends on the WAL written
+ * (max_wal_size).
  */
 interface DbWork {
   walMbPerSec: number;
@@ -215,6 +216,7 @@ interface DbWork {
 
 interface DbSnapshot { at: number; walBytes: number; checkpoints: number; syncMs: number }
 
+/** Null where the server lacks these views (before Postgres 14; from 17 the counts moved to pg_stat_checkpointer). */
 async function dbSnapshot(): Promise<DbSnapshot | null> {
   try {
     const r = await withAdmin((c) => c.query<{ wal: string; checkpoints: string; sync_ms: number }>(
@@ -717,7 +719,7 @@ function report(
     `machine: ${machine.nproc} CPUs (${machine.cpu}), ${machine.memGb} GB, node ${machine.node}, Postgres ${machine.postgres}`,
     `source ${source}, server from ${mode}, pool ${o.poolSize}, ${o.seconds} s windows, ${o.reviewers} reviewers, ${o.sse} SSE clients, peak with ${o.connections} connections`,
     `latencies are p50/p99 in ms; CPU is % of one core over the window: server (Tandem processes or graphile-worker children) / all postgres / this bench / other, then machine busy`,
-    `WAL: MB/s the Postgres server wrote; ckpt: checkpoints started / ms they spent flushing data files within the window (a flush stalls commits)`,
+    `WAL: MB/s the Postgres server wrote; ckpt: checkpoints started / ms they spent flushing data files within the window (a flush can hold commits back); ? where the server does not report them`,
     o.separateClaims
       ? `reviewers: claim, then answer, two requests per pair (--separate-claims)`
       : `reviewers: Tandem's take the next task with each answer ("next", as the workspace does), so "claim" counts only claims made alone and "answer" includes the next claim; the floors' claim, then answer`,
