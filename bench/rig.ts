@@ -282,6 +282,13 @@ export interface CpuSnapshot {
   /** Machine-wide CPU seconds from /proc/stat: busy (not idle nor iowait), and all. */
   machineBusy: number;
   machineAll: number;
+  /**
+   * Seconds spent runnable but waiting for a CPU, from /proc/<pid>/schedstat: by the servers' main
+   * threads (their event loops) and by all Postgres processes. Null where the kernel has no schedstat.
+   */
+  serverWait: number | null;
+  /** By Postgres process id, so that a backend that ends within a window does not take its whole past off the sum. */
+  postgresWaits: ReadonlyMap<number, number> | null;
 }
 
 const ticksPerSecond = 100; // USER_HZ on Linux
@@ -293,17 +300,42 @@ export function cpuOfStat(stat: string): number {
   return (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) / ticksPerSecond;
 }
 
+/** The run-queue wait of a process's main thread in seconds (schedstat's second field, in ns); null without schedstat. */
+export function runQueueWaitOf(schedstat: string): number | null {
+  const wait = Number(schedstat.trim().split(/\s+/)[1]);
+  return Number.isFinite(wait) ? wait / 1e9 : null;
+}
+
+const waitOf = (pid: string): number | null => {
+  try {
+    return runQueueWaitOf(readFileSync(`/proc/${pid}/schedstat`, 'utf8'));
+  } catch {
+    return null; // the process has ended
+  }
+};
+
+/** Kernels built without CONFIG_SCHEDSTATS have no schedstat files. */
+const hasSchedstat = existsSync('/proc/self/schedstat');
+
 /** `serverPids`: the processes counted as "server" (their CPU is summed); -1 for none. */
 export function cpuSnapshot(serverPids: number | readonly number[]): CpuSnapshot {
   const servers = new Set(typeof serverPids === 'number' ? [serverPids] : serverPids);
   let server = 0;
   let postgres = 0;
+  let serverWait: number | null = hasSchedstat && !servers.has(-1) ? 0 : null;
+  const postgresWaits = hasSchedstat ? new Map<number, number>() : null;
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      if (servers.has(Number(entry))) server += cpuOfStat(stat);
-      else if (stat.includes(' (postgres) ')) postgres += cpuOfStat(stat);
+      if (servers.has(Number(entry))) {
+        server += cpuOfStat(stat);
+        if (serverWait !== null) serverWait += waitOf(entry) ?? 0;
+      } else if (stat.includes(' (postgres) ')) {
+        postgres += cpuOfStat(stat);
+        const w = postgresWaits && waitOf(entry);
+        if (typeof w === 'number') postgresWaits?.set(Number(entry), w);
+      }
     } catch {
       // the process ended between listing and reading
     }
@@ -314,7 +346,7 @@ export function cpuSnapshot(serverPids: number | readonly number[]): CpuSnapshot
   const idle = (all[3] ?? 0) + (all[4] ?? 0);
   return {
     wall: performance.now() / 1000, server, postgres, bench: cpuOfStat(readFileSync('/proc/self/stat', 'utf8')),
-    machineBusy: (total - idle) / ticksPerSecond, machineAll: total / ticksPerSecond,
+    machineBusy: (total - idle) / ticksPerSecond, machineAll: total / ticksPerSecond, serverWait, postgresWaits,
   };
 }
 
@@ -327,9 +359,23 @@ export interface CpuShare {
   otherPct: number;
   /** Share of all the machine's CPU time that was busy. */
   machineBusyPct: number;
+  /**
+   * Milliseconds a second that a server's main thread waited for a CPU while it had work (the mean
+   * over the servers), and that all Postgres processes together waited; null where not read.
+   * A Postgres backend that ended within the window is left out of it.
+   */
+  serverWaitMsPerSec: number | null;
+  postgresWaitMsPerSec: number | null;
 }
 
-export function cpuShare(a: CpuSnapshot, b: CpuSnapshot): CpuShare {
+/** The waits added between two snapshots by the processes alive at the second: a process that started in between counts from zero. */
+export function waitWithin(a: ReadonlyMap<number, number>, b: ReadonlyMap<number, number>): number {
+  let sum = 0;
+  for (const [pid, w] of b) sum += w - (a.get(pid) ?? 0);
+  return sum;
+}
+
+export function cpuShare(a: CpuSnapshot, b: CpuSnapshot, servers = 1): CpuShare {
   const wall = b.wall - a.wall;
   const pct = (x: number) => Math.round((100 * x) / wall);
   const server = b.server - a.server;
@@ -342,6 +388,8 @@ export function cpuShare(a: CpuSnapshot, b: CpuSnapshot): CpuShare {
     benchPct: pct(bench),
     otherPct: Math.max(0, pct(busy - server - postgres - bench)),
     machineBusyPct: Math.round((100 * busy) / Math.max(1e-9, b.machineAll - a.machineAll)),
+    serverWaitMsPerSec: a.serverWait === null || b.serverWait === null ? null : Math.round((1000 * (b.serverWait - a.serverWait)) / wall / Math.max(1, servers)),
+    postgresWaitMsPerSec: a.postgresWaits === null || b.postgresWaits === null ? null : Math.round((1000 * waitWithin(a.postgresWaits, b.postgresWaits)) / wall),
   };
 }
 

@@ -263,7 +263,7 @@ async function measured(pids: number[], warmupSeconds: number, seconds: number, 
     marks.forEach(clearTimeout);
   }
   const end = cpuSnapshot(pids);
-  return { window, cpu: cpuShare(a ?? end, b ?? end), db: dbWork(await dbA, await dbB) };
+  return { window, cpu: cpuShare(a ?? end, b ?? end, pids.length), db: dbWork(await dbA, await dbB) };
 }
 
 function ticker(label: () => string): () => void {
@@ -713,12 +713,14 @@ function report(
   const cpu = (c: CpuShare) => `${c.serverPct}/${c.postgresPct}/${c.benchPct}/${c.otherPct} ${c.machineBusyPct}%`;
   const ms = (l: { p50: number; p99: number }) => `${fmt(l.p50, 1)}/${fmt(l.p99, 1)}`;
   const wal = (d: DbWork | null) => (d ? fmt(d.walMbPerSec, 1) : '?');
+  const waits = (c: CpuShare) => `${c.serverWaitMsPerSec ?? '?'}/${c.postgresWaitMsPerSec ?? '?'}`;
   const checkpoints = (d: DbWork | null) => (d ? `${d.checkpointsStarted}/${fmt(d.checkpointSyncMs)}` : '?');
   const out: string[] = [
     '',
     `machine: ${machine.nproc} CPUs (${machine.cpu}), ${machine.memGb} GB, node ${machine.node}, Postgres ${machine.postgres}`,
     `source ${source}, server from ${mode}, pool ${o.poolSize}, ${o.seconds} s windows, ${o.reviewers} reviewers, ${o.sse} SSE clients, peak with ${o.connections} connections`,
     `latencies are p50/p99 in ms; CPU is % of one core over the window: server (Tandem processes or graphile-worker children) / all postgres / this bench / other, then machine busy`,
+    `wait: ms a second that a server's main thread (the mean over the processes) / all postgres processes together were ready to run but waited for a CPU (/proc/<pid>/schedstat)`,
     `WAL: MB/s the Postgres server wrote; ckpt: checkpoints started / ms they spent flushing data files within the window (a flush can hold commits back); ? where the server does not report them`,
     o.separateClaims
       ? `reviewers: claim, then answer, two requests per pair (--separate-claims)`
@@ -728,10 +730,10 @@ function report(
   const summary: unknown[] = [];
   const systemTable = (t: TandemRun) => {
     out.push(table([
-      [t.system === 'tandem' ? 'Tandem' : `${t.system} (bench/floorServer.ts)`, 'items/s', 'submit', 'claim', 'answer', 'pairs/s', 'dry', 'errors', 'SSE ev/s', 'CPU', 'WAL', 'ckpt'],
+      [t.system === 'tandem' ? 'Tandem' : `${t.system} (bench/floorServer.ts)`, 'items/s', 'submit', 'claim', 'answer', 'pairs/s', 'dry', 'errors', 'SSE ev/s', 'CPU', 'wait', 'WAL', 'ckpt'],
       ...t.phases.map((ph) => [
         ph.name, fmt(ph.submitsPerSec), ms(ph.submit), ms(ph.claim), ms(ph.answer), fmt(ph.pairsPerSec), String(ph.dry), String(ph.failures),
-        `${fmt(ph.sseEventsPerClientPerSec, 1)}`, cpu(ph.cpu), wal(ph.db), checkpoints(ph.db),
+        `${fmt(ph.sseEventsPerClientPerSec, 1)}`, cpu(ph.cpu), waits(ph.cpu), wal(ph.db), checkpoints(ph.db),
       ]),
     ]));
     for (const ph of t.phases.filter((x) => x.dry > 0)) out.push(`note: claims found the queue empty ${ph.dry} times in "${ph.name}": its pairs/s is partly limited by the inflow`);
@@ -756,8 +758,8 @@ function report(
     if (p) {
       out.push('');
       out.push(table([
-        [`graphile-worker ${p.version}`, 'adds/s', 'add', 'jobs/s', 'queued', 'errors', 'ratio', 'CPU', 'WAL', 'ckpt'],
-        ...p.phases.map((ph, i) => [ph.name, fmt(ph.addsPerSec), ms(ph.add), fmt(ph.jobsPerSec), `${ph.queuedAtStart}→${ph.queuedAtEnd}`, String(ph.failures), fmt(t.phases[i]!.pairsPerSec / ph.jobsPerSec, 2), cpu(ph.cpu), wal(ph.db), checkpoints(ph.db)]),
+        [`graphile-worker ${p.version}`, 'adds/s', 'add', 'jobs/s', 'queued', 'errors', 'ratio', 'CPU', 'wait', 'WAL', 'ckpt'],
+        ...p.phases.map((ph, i) => [ph.name, fmt(ph.addsPerSec), ms(ph.add), fmt(ph.jobsPerSec), `${ph.queuedAtStart}→${ph.queuedAtEnd}`, String(ph.failures), fmt(t.phases[i]!.pairsPerSec / ph.jobsPerSec, 2), cpu(ph.cpu), waits(ph.cpu), wal(ph.db), checkpoints(ph.db)]),
       ]));
       for (const ph of p.phases.filter((x) => x.queuedAtEnd === 0)) out.push(`note: the peer's queue ran dry in "${ph.name}": its jobs/s there is the inflow, not what the workers can do`);
       out.push(`concurrency ${p.concurrency.join('+')}, worker pool ${p.poolSize.join('+')} connections, adds one by one (addJob) from this process on ${p.adderPool} connections, queue topped up to Tandem's depth before each phase, ${p.upkeepRuns} VACUUM/ANALYZE runs of table upkeep (Tandem's rule)`);
