@@ -283,11 +283,12 @@ export interface CpuSnapshot {
   machineBusy: number;
   machineAll: number;
   /**
-   * Seconds spent runnable but waiting for a CPU, from /proc/<pid>/schedstat: by the servers' main
-   * threads (their event loops) and by all Postgres processes. Null where the kernel has no schedstat.
+   * Seconds spent runnable but waiting for a CPU, from /proc/<pid>/schedstat, by process id: of the
+   * servers' main threads (their event loops) and of the Postgres processes. By id, so that a
+   * backend that ends within a window does not take its whole past off the sum. Null where not
+   * read: no server given, or a kernel without schedstat.
    */
-  serverWait: number | null;
-  /** By Postgres process id, so that a backend that ends within a window does not take its whole past off the sum. */
+  serverWaits: ReadonlyMap<number, number> | null;
   postgresWaits: ReadonlyMap<number, number> | null;
 }
 
@@ -300,19 +301,16 @@ export function cpuOfStat(stat: string): number {
   return (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) / ticksPerSecond;
 }
 
-/** The run-queue wait of a process's main thread in seconds (schedstat's second field, in ns); null without schedstat. */
-export function runQueueWaitOf(schedstat: string): number | null {
-  const wait = Number(schedstat.trim().split(/\s+/)[1]);
-  return Number.isFinite(wait) ? wait / 1e9 : null;
-}
-
-const waitOf = (pid: string): number | null => {
+/** Records the run-queue wait of a process's main thread in seconds (schedstat's second field, in ns). */
+function addWait(waits: Map<number, number> | null, pid: string): void {
+  if (!waits) return;
   try {
-    return runQueueWaitOf(readFileSync(`/proc/${pid}/schedstat`, 'utf8'));
+    const wait = Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').trim().split(/\s+/)[1]);
+    if (Number.isFinite(wait)) waits.set(Number(pid), wait / 1e9);
   } catch {
-    return null; // the process has ended
+    // the process has ended
   }
-};
+}
 
 /** Kernels built without CONFIG_SCHEDSTATS have no schedstat files. */
 const hasSchedstat = existsSync('/proc/self/schedstat');
@@ -322,7 +320,7 @@ export function cpuSnapshot(serverPids: number | readonly number[]): CpuSnapshot
   const servers = new Set(typeof serverPids === 'number' ? [serverPids] : serverPids);
   let server = 0;
   let postgres = 0;
-  let serverWait: number | null = hasSchedstat && !servers.has(-1) ? 0 : null;
+  const serverWaits = hasSchedstat && !servers.has(-1) ? new Map<number, number>() : null;
   const postgresWaits = hasSchedstat ? new Map<number, number>() : null;
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
@@ -330,11 +328,10 @@ export function cpuSnapshot(serverPids: number | readonly number[]): CpuSnapshot
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
       if (servers.has(Number(entry))) {
         server += cpuOfStat(stat);
-        if (serverWait !== null) serverWait += waitOf(entry) ?? 0;
+        addWait(serverWaits, entry);
       } else if (stat.includes(' (postgres) ')) {
         postgres += cpuOfStat(stat);
-        const w = postgresWaits && waitOf(entry);
-        if (typeof w === 'number') postgresWaits?.set(Number(entry), w);
+        addWait(postgresWaits, entry);
       }
     } catch {
       // the process ended between listing and reading
@@ -346,7 +343,7 @@ export function cpuSnapshot(serverPids: number | readonly number[]): CpuSnapshot
   const idle = (all[3] ?? 0) + (all[4] ?? 0);
   return {
     wall: performance.now() / 1000, server, postgres, bench: cpuOfStat(readFileSync('/proc/self/stat', 'utf8')),
-    machineBusy: (total - idle) / ticksPerSecond, machineAll: total / ticksPerSecond, serverWait, postgresWaits,
+    machineBusy: (total - idle) / ticksPerSecond, machineAll: total / ticksPerSecond, serverWaits, postgresWaits,
   };
 }
 
@@ -368,14 +365,18 @@ export interface CpuShare {
   postgresWaitMsPerSec: number | null;
 }
 
-/** The waits added between two snapshots by the processes alive at the second: a process that started in between counts from zero. */
-export function waitWithin(a: ReadonlyMap<number, number>, b: ReadonlyMap<number, number>): number {
+/**
+ * Milliseconds a second of wait added between two snapshots by the processes alive at the second
+ * (one that started in between counts from zero), summed, or divided among them with `mean`.
+ */
+function waitMsPerSec(a: ReadonlyMap<number, number> | null, b: ReadonlyMap<number, number> | null, wall: number, mean: boolean): number | null {
+  if (!a || !b) return null;
   let sum = 0;
   for (const [pid, w] of b) sum += w - (a.get(pid) ?? 0);
-  return sum;
+  return Math.round((1000 * sum) / wall / (mean ? Math.max(1, b.size) : 1));
 }
 
-export function cpuShare(a: CpuSnapshot, b: CpuSnapshot, servers = 1): CpuShare {
+export function cpuShare(a: CpuSnapshot, b: CpuSnapshot): CpuShare {
   const wall = b.wall - a.wall;
   const pct = (x: number) => Math.round((100 * x) / wall);
   const server = b.server - a.server;
@@ -388,8 +389,8 @@ export function cpuShare(a: CpuSnapshot, b: CpuSnapshot, servers = 1): CpuShare 
     benchPct: pct(bench),
     otherPct: Math.max(0, pct(busy - server - postgres - bench)),
     machineBusyPct: Math.round((100 * busy) / Math.max(1e-9, b.machineAll - a.machineAll)),
-    serverWaitMsPerSec: a.serverWait === null || b.serverWait === null ? null : Math.round((1000 * (b.serverWait - a.serverWait)) / wall / Math.max(1, servers)),
-    postgresWaitMsPerSec: a.postgresWaits === null || b.postgresWaits === null ? null : Math.round((1000 * waitWithin(a.postgresWaits, b.postgresWaits)) / wall),
+    serverWaitMsPerSec: waitMsPerSec(a.serverWaits, b.serverWaits, wall, true),
+    postgresWaitMsPerSec: waitMsPerSec(a.postgresWaits, b.postgresWaits, wall, false),
   };
 }
 

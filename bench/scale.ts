@@ -263,7 +263,7 @@ async function measured(pids: number[], warmupSeconds: number, seconds: number, 
     marks.forEach(clearTimeout);
   }
   const end = cpuSnapshot(pids);
-  return { window, cpu: cpuShare(a ?? end, b ?? end, pids.length), db: dbWork(await dbA, await dbB) };
+  return { window, cpu: cpuShare(a ?? end, b ?? end), db: dbWork(await dbA, await dbB) };
 }
 
 function ticker(label: () => string): () => void {
